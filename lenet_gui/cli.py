@@ -1,0 +1,253 @@
+"""Command line: `python -m lenet_gui {info,predict,eval,train,self-test}`; no command starts the GUI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+
+
+def _print(text: str = "", file=None) -> None:
+    """print() that a frozen windowed app (where sys.stdout is None) survives."""
+    stream = file or sys.stdout
+    if stream is not None:
+        print(text, file=stream, flush=True)
+
+
+def _load_model(path: str | None):
+    from .checkpoint import load_checkpoint
+
+    return load_checkpoint(path or paths.bundled_checkpoint())
+
+
+def cmd_info(args) -> int:
+    from .checkpoint import describe
+    from .model import LAYER_NAMES, layer_output_shapes, layer_parameter_counts
+
+    loaded = _load_model(args.checkpoint)
+    counts = layer_parameter_counts(loaded.model)
+    shapes = layer_output_shapes()
+    _print(f"{'layer':<8}{'output':>14}{'parameters':>12}")
+    for name in LAYER_NAMES:
+        shape = "@".join([str(shapes[name][0]), "x".join(map(str, shapes[name][1:]))]) if len(
+            shapes[name]) == 3 else str(shapes[name][0])  # fmt: skip
+        _print(f"{name:<8}{shape:>14}{counts[name]:>12,}")
+    c1_to_f6 = sum(counts[n] for n in LAYER_NAMES[:-1])
+    _print(f"{'C1..F6':<8}{'':>14}{c1_to_f6:>12,}")
+    _print(f"{'total':<8}{'':>14}{sum(counts.values()):>12,}")
+    _print()
+    _print(f"checkpoint: {loaded.path}")
+    for label, value in describe(loaded.metadata):
+        _print(f"  {label}: {value}")
+    return 0
+
+
+def _read_drawings(path: Path):
+    from .preprocess import Drawing
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = data if isinstance(data, list) else [data]
+    return [Drawing.from_dict(item) for item in items]
+
+
+def cmd_predict(args) -> int:
+    from PIL import Image, UnidentifiedImageError
+
+    from .inference import classify_drawings, classify_images
+
+    loaded = _load_model(args.checkpoint)
+    if args.strokes:
+        try:
+            drawings = _read_drawings(Path(args.strokes))
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"error: {args.strokes}: {exc}") from None
+        predictions = classify_drawings(loaded.model, drawings)
+    else:
+        images = []
+        for name in args.images:
+            try:
+                with Image.open(name) as im:
+                    images.append(im.copy())
+            except (OSError, UnidentifiedImageError) as exc:
+                raise SystemExit(f"error: {name}: not a readable image ({exc})") from None
+        predictions = classify_images(loaded.model, images)
+    for prediction in predictions:
+        _print(json.dumps(prediction.to_json()))
+    return 0
+
+
+def _print_evaluation(evaluation, title: str) -> None:
+    _print(f"{title}: accuracy {100 * evaluation.accuracy:.2f}% "
+           f"({int(np.trace(evaluation.confusion))}/{int(evaluation.confusion.sum())})")  # fmt: skip
+    _print("per class: " + "  ".join(f"{d}:{100 * a:.1f}%" for d, a in
+                                     enumerate(evaluation.per_class)))  # fmt: skip
+    _print("confusion (rows: true digit, columns: predicted)")
+    _print("     " + "".join(f"{d:>6}" for d in range(10)))
+    for d, row in enumerate(evaluation.confusion):
+        _print(f"{d:>5}" + "".join(f"{v:>6}" for v in row))
+
+
+def cmd_eval(args) -> int:
+    from .mnist import MnistError, load_mnist
+    from .train import confusion_summary, evaluate
+
+    loaded = _load_model(args.checkpoint)
+    if args.pen:
+        from .inference import classify_drawings
+        from .pen_digits import load_pen_digits, pen_drawings
+
+        digits = load_pen_digits(args.pen)
+        predictions = classify_drawings(loaded.model, pen_drawings(digits, seed=args.seed))
+        labels = np.array([d.label for d in digits])
+        guessed = np.array([-1 if p.digit is None else p.digit for p in predictions])
+        blank = guessed < 0
+        guessed[blank] = (labels[blank] + 1) % 10  # a drawing read as blank is simply wrong
+        _print_evaluation(confusion_summary(labels, guessed), f"pen digits {Path(args.pen).name}")
+        return 0
+    try:
+        images, labels = load_mnist(paths.default_mnist_dir(args.mnist), "test")
+    except MnistError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    _print_evaluation(evaluate(loaded.model, images, labels), "MNIST test")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from tqdm import tqdm
+
+    from .checkpoint import LoadedModel, save_checkpoint
+    from .mnist import MnistError, load_mnist
+    from .model import LeNet5
+    from .train import TrainConfig, evaluate, train
+
+    try:
+        folder = paths.default_mnist_dir(args.mnist)
+        images, labels = load_mnist(folder, "train")
+        test_images, test_labels = load_mnist(folder, "test")
+    except MnistError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if args.limit:
+        images, labels = images[: args.limit], labels[: args.limit]
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        optimizer=args.optimizer,
+        seed=args.seed,
+        augment=not args.no_augment,
+    )
+    model = LeNet5()
+    if args.init:
+        loaded: LoadedModel = _load_model(args.init)
+        model = loaded.model
+    bar = tqdm(total=config.epochs * -(-len(images) // config.batch_size), unit="batch",
+               disable=sys.stderr is None)  # fmt: skip
+
+    def report(p):
+        bar.update(1) if p.kind == "step" else None
+        if p.kind == "step" and p.step % 20 == 0:
+            bar.set_postfix(epoch=f"{p.epoch}/{p.epochs}", loss=f"{p.loss:.3f}",
+                            img_s=f"{p.images_per_second:.0f}")  # fmt: skip
+        if p.kind == "epoch":
+            acc = f", test {100 * p.val_accuracy:.2f}%" if p.val_accuracy is not None else ""
+            bar.write(f"epoch {p.epoch}: loss {p.loss:.4f}{acc} ({p.elapsed:.0f} s)")
+
+    started = time.time()
+    try:
+        result = train(model, images, labels, config, val_images=test_images,
+                       val_labels=test_labels, progress=report)  # fmt: skip
+    except KeyboardInterrupt:
+        bar.close()
+        _print("stopped: no checkpoint written", file=sys.stderr)
+        return 130
+    bar.close()
+    accuracy = evaluate(model, test_images, test_labels).accuracy
+    metrics = {"mnist_test_accuracy": accuracy, "train_seconds": round(time.time() - started, 1)}
+    if args.pen:
+        from .inference import classify_drawings
+        from .pen_digits import load_pen_digits, pen_drawings
+
+        digits = load_pen_digits(args.pen)
+        predictions = classify_drawings(model, pen_drawings(digits))
+        metrics["pen_dev_accuracy"] = float(
+            np.mean([p.digit == d.label for p, d in zip(predictions, digits, strict=True)])
+        )
+    out = save_checkpoint(args.out, model, train_config=config.to_dict(), metrics=metrics,
+                          notes=f"trained by `lenet_gui train` on {len(images)} MNIST images")  # fmt: skip
+    _print(f"MNIST test accuracy {100 * accuracy:.2f}% after {result.epochs_run} epochs; "
+           f"wrote {out}")  # fmt: skip
+    if "pen_dev_accuracy" in metrics:
+        _print(f"pen-digits accuracy {100 * metrics['pen_dev_accuracy']:.2f}%")
+    return 0
+
+
+def cmd_self_test(args) -> int:
+    from .self_test import run_self_test
+
+    return run_self_test()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lenet_gui", description=__doc__)
+    parser.add_argument("--self-test", action="store_true",
+                        help="classify the bundled sample digits headless and exit")  # fmt: skip
+    sub = parser.add_subparsers(dest="command")
+
+    def with_checkpoint(p):
+        p.add_argument("--checkpoint", help="a checkpoint file (default: the bundled model)")
+        return p
+
+    info = with_checkpoint(sub.add_parser("info", help="layer table and checkpoint metadata"))
+    info.set_defaults(func=cmd_info)
+
+    predict = with_checkpoint(sub.add_parser("predict", help="classify drawings or images"))
+    source = predict.add_mutually_exclusive_group(required=True)
+    source.add_argument("--strokes", metavar="FILE.json", help="one drawing or a list of them")
+    source.add_argument("images", nargs="*", default=[], metavar="IMAGE")
+    predict.set_defaults(func=cmd_predict)
+
+    ev = with_checkpoint(sub.add_parser("eval", help="accuracy on MNIST test or pen digits"))
+    data = ev.add_mutually_exclusive_group()
+    data.add_argument("--mnist", metavar="DIR", help=f"MNIST folder (default ${paths.MNIST_ENV})")
+    data.add_argument("--pen", metavar="FILE", help="pen-digit strokes (unipen_dev.json.gz)")
+    ev.add_argument("--seed", type=int, default=0, help="placement of pen digits on the canvas")
+    ev.set_defaults(func=cmd_eval)
+
+    tr = sub.add_parser("train", help="train LeNet-5 on MNIST and write a checkpoint")
+    tr.add_argument("--mnist", metavar="DIR", help=f"MNIST folder (default ${paths.MNIST_ENV})")
+    tr.add_argument("--epochs", type=int, default=30)
+    tr.add_argument("--batch-size", type=int, default=128)
+    tr.add_argument("--lr", type=float, default=2e-3)
+    tr.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--no-augment", action="store_true")
+    tr.add_argument("--limit", type=int, help="train on the first N images only")
+    tr.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint")
+    tr.add_argument(
+        "--pen", metavar="FILE", help="also measure pen-digit accuracy (not trained on)"
+    )
+    tr.add_argument("--out", default="models/lenet5.pt")
+    tr.set_defaults(func=cmd_train)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .checkpoint import CheckpointError
+
+    args = build_parser().parse_args(argv)
+    if args.self_test:
+        return cmd_self_test(args)
+    if args.command is None:
+        from .ui.app import run_app
+
+        return run_app()
+    try:
+        return args.func(args)
+    except CheckpointError as exc:
+        raise SystemExit(f"error: {exc}") from None

@@ -1,0 +1,93 @@
+"""Classifying prepared inputs: batched for the command line, one at a time for the canvas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .model import LeNet5
+from .preprocess import Drawing, PreparedInput, prepare_drawing, prepare_image
+
+# Below this top probability the GUI says it is unsure rather than naming a digit firmly.
+UNSURE_BELOW = 0.6
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """`digit` None means there was no digit (a blank drawing or image)."""
+
+    digit: int | None
+    probabilities: np.ndarray | None  # (10,)
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probabilities.max()) if self.probabilities is not None else 0.0
+
+    @property
+    def unsure(self) -> bool:
+        return self.digit is not None and self.confidence < UNSURE_BELOW
+
+    def to_json(self) -> dict:
+        probs = (
+            None if self.probabilities is None else [round(float(p), 6) for p in self.probabilities]
+        )
+        return {"digit": self.digit, "probabilities": probs}
+
+
+NO_DIGIT = Prediction(None, None)
+
+
+@torch.no_grad()
+def probabilities(model: LeNet5, inputs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """Softmax probabilities (N, 10) for network inputs (N, 1, 32, 32)."""
+    model.eval()
+    out = []
+    for i in range(0, len(inputs), batch_size):
+        logits = model(torch.from_numpy(np.ascontiguousarray(inputs[i : i + batch_size])))
+        out.append(torch.softmax(logits, 1).numpy())
+    return np.concatenate(out) if out else np.zeros((0, 10), dtype=np.float32)
+
+
+def classify_prepared(model: LeNet5, prepared: Sequence[PreparedInput | None]) -> list[Prediction]:
+    """One prediction per prepared input, in order; None inputs give NO_DIGIT."""
+    present = [p.network_input for p in prepared if p is not None]
+    probs = iter(probabilities(model, np.stack(present)) if present else [])
+    results = []
+    for p in prepared:
+        if p is None:
+            results.append(NO_DIGIT)
+        else:
+            row = next(probs)
+            results.append(Prediction(int(row.argmax()), row))
+    return results
+
+
+def classify_drawings(model: LeNet5, drawings: Iterable[Drawing]) -> list[Prediction]:
+    """The path of `predict --strokes`, the canvas and the tests: render, prepare, classify."""
+    return classify_prepared(model, [prepare_drawing(d) for d in drawings])
+
+
+def classify_images(model: LeNet5, images: Iterable) -> list[Prediction]:
+    return classify_prepared(model, [prepare_image(im) for im in images])
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """Everything the main window shows for one drawing: the stages and every activation."""
+
+    prepared: PreparedInput
+    prediction: Prediction
+    activations: dict[str, np.ndarray]  # layer name -> activation of this one input
+
+
+@torch.no_grad()
+def inspect(model: LeNet5, prepared: PreparedInput) -> Inspection:
+    """Classify one input and keep every layer's activations (batch of one)."""
+    model.eval()
+    logits, acts = model(torch.from_numpy(prepared.network_input[None]), return_activations=True)
+    probs = torch.softmax(logits, 1)[0].numpy()
+    activations = {name: a[0].numpy() for name, a in acts.items()}
+    return Inspection(prepared, Prediction(int(probs.argmax()), probs), activations)

@@ -1,0 +1,141 @@
+"""LeNet-5 as LeCun et al. (1998) built it: trainable subsampling, C3's partial connection
+table and the scaled tanh squashing function, with exactly the paper's parameter counts.
+
+The output layer is a linear layer with softmax rather than the paper's fixed RBF prototypes
+(see `shared/guides/lenet5.md`); C1..F6 hold the paper's 60,000 trainable parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# Which S2 maps feed each C3 map (paper, Table I).
+C3_TABLE: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
+    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)  # fmt: skip
+
+LAYER_NAMES = ("C1", "S2", "C3", "S4", "C5", "F6", "output")
+
+# What each layer does, for `info` and for the GUI's tooltips.
+LAYER_DESCRIPTIONS = {
+    "C1": "6 convolutions 5x5 over the 32x32 input, then the squashing function",
+    "S2": "each 2x2 block summed, times one trainable weight per map, plus a bias, then squashed",
+    "C3": "16 convolutions 5x5, each over the S2 maps that the connection table names",
+    "S4": "as S2: trainable 2x2 subsampling of each C3 map",
+    "C5": "120 convolutions 5x5 over all 16 S4 maps; its output is 1x1, a full layer in effect",
+    "F6": "84 fully connected units (the paper compares them to 7x12 digit prototypes)",
+    "output": "10 class scores (a linear layer; softmax gives the probabilities)",
+}
+
+
+def squash(x: torch.Tensor) -> torch.Tensor:
+    """The paper's squashing function f(a) = 1.7159 tanh(2a/3), so that f(1) = 1, f(-1) = -1."""
+    return 1.7159 * torch.tanh(x * (2.0 / 3.0))
+
+
+@dataclass(frozen=True)
+class LeNet5Config:
+    """Architecture arguments, stored in checkpoints to rebuild the model."""
+
+    num_classes: int = 10
+
+
+class Subsampling(nn.Module):
+    """S2/S4: sum of each non-overlapping 2x2 block times one weight per map, plus a bias."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels,), 0.25))  # 0.25: starts as an average
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        summed = F.avg_pool2d(x, 2) * 4.0
+        return summed * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1)
+
+
+class PartialConv2d(nn.Module):
+    """A convolution in which output map j sees only the input maps `table[j]`.
+
+    Only the connected kernels are parameters (1,500 weights + 16 biases for C3); they are
+    scattered into a dense, mostly zero kernel for one ordinary conv2d call, which is faster
+    than one convolution per group.
+    """
+
+    def __init__(self, in_channels: int, table: tuple[tuple[int, ...], ...], kernel_size: int):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = len(table)
+        self.kernel_size = kernel_size
+        flat = [out * in_channels + inp for out, inputs in enumerate(table) for inp in inputs]
+        self.register_buffer("dense_index", torch.tensor(flat), persistent=False)
+        fan_in = [len(inputs) * kernel_size**2 for inputs in table for _ in inputs]
+        bound = 1.0 / torch.tensor(fan_in, dtype=torch.float32).sqrt()
+        weight = (torch.rand(len(flat), kernel_size, kernel_size) * 2 - 1) * bound.view(-1, 1, 1)
+        self.weight = nn.Parameter(weight)
+        fan_in_per_map = torch.tensor([len(inputs) * kernel_size**2 for inputs in table])
+        self.bias = nn.Parameter((torch.rand(len(table)) * 2 - 1) / fan_in_per_map.sqrt())
+
+    def dense_weight(self) -> torch.Tensor:
+        """The full (out, in, k, k) kernel with zeros where the table has no connection."""
+        k = self.kernel_size
+        dense = self.weight.new_zeros(self.out_channels * self.in_channels, k, k)
+        dense = dense.index_copy(0, self.dense_index, self.weight)
+        return dense.view(self.out_channels, self.in_channels, k, k)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.dense_weight(), self.bias)
+
+
+class LeNet5(nn.Module):
+    """Input (N, 1, 32, 32), normalised as `preprocess.normalise`; output (N, 10) logits."""
+
+    def __init__(self, config: LeNet5Config | None = None):
+        super().__init__()
+        self.config = config or LeNet5Config()
+        self.c1 = nn.Conv2d(1, 6, 5)
+        self.s2 = Subsampling(6)
+        self.c3 = PartialConv2d(6, C3_TABLE, 5)
+        self.s4 = Subsampling(16)
+        self.c5 = nn.Conv2d(16, 120, 5)
+        self.f6 = nn.Linear(120, 84)
+        self.output = nn.Linear(84, self.config.num_classes)
+
+    def forward(self, x: torch.Tensor, return_activations: bool = False):
+        """Logits, or `(logits, {layer name: activation})` when `return_activations` is set."""
+        c1 = squash(self.c1(x))  # (N, 6, 28, 28)
+        s2 = squash(self.s2(c1))  # (N, 6, 14, 14)
+        c3 = squash(self.c3(s2))  # (N, 16, 10, 10)
+        s4 = squash(self.s4(c3))  # (N, 16, 5, 5)
+        c5 = squash(self.c5(s4)).flatten(1)  # (N, 120)
+        f6 = squash(self.f6(c5))  # (N, 84)
+        logits = self.output(f6)  # (N, 10)
+        if not return_activations:
+            return logits
+        names = LAYER_NAMES
+        return logits, dict(zip(names, (c1, s2, c3, s4, c5, f6, logits), strict=True))
+
+    def model_args(self) -> dict:
+        return asdict(self.config)
+
+
+def layer_parameter_counts(model: LeNet5) -> dict[str, int]:
+    """Trainable parameters per layer name, in forward order."""
+    modules = (model.c1, model.s2, model.c3, model.s4, model.c5, model.f6, model.output)
+    return {
+        name: sum(p.numel() for p in module.parameters() if p.requires_grad)
+        for name, module in zip(LAYER_NAMES, modules, strict=True)
+    }
+
+
+def layer_output_shapes() -> dict[str, tuple[int, ...]]:
+    """Per-sample output shape of each layer, found by running one blank input."""
+    with torch.no_grad():
+        _, acts = LeNet5()(torch.zeros(1, 1, 32, 32), return_activations=True)
+    return {name: tuple(a.shape[1:]) for name, a in acts.items()}

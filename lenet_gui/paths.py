@@ -1,0 +1,52 @@
+"""Where files live: bundled resources (source tree or a PyInstaller bundle) and the user's data.
+
+This is the one module that knows about `sys._MEIPASS`. User data (trained models, own samples,
+downloaded MNIST, logs) always goes to the user's data folder, never into the installation.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "lenet-gui"
+MNIST_ENV = "LENET_MNIST_DIR"
+
+
+def bundle_root() -> Path:
+    """The folder holding `models/` and `resources/`: the repository, or the frozen bundle."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root)
+    return Path(__file__).resolve().parent.parent
+
+
+def resource_path(*parts: str) -> Path:
+    return bundle_root().joinpath("resources", *parts)
+
+
+def bundled_checkpoint() -> Path:
+    return bundle_root() / "models" / "lenet5.pt"
+
+
+def user_data_dir() -> Path:
+    """Per-user data folder (created on demand); LENET_GUI_DATA_DIR overrides it (tests)."""
+    override = os.environ.get("LENET_GUI_DATA_DIR")
+    path = (
+        Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_mnist_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The MNIST folder: an explicit choice, else $LENET_MNIST_DIR, else the user's data folder."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(MNIST_ENV)
+    if env:
+        return Path(env)
+    return user_data_dir() / "mnist"

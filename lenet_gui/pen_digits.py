@@ -1,0 +1,72 @@
+"""Pen-drawn digits (UNIPEN strokes) placed on a canvas the way a person would draw them.
+
+The records come in raw tablet units; each is scaled so that its taller side covers 45-80% of
+the canvas and put at a random spot that keeps it inside, seeded, then goes through the same
+render-and-prepare path as a drawing on the canvas.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .preprocess import Drawing
+
+CANVAS = 280
+HEIGHT_RANGE = (0.45, 0.80)
+
+
+@dataclass(frozen=True)
+class PenDigit:
+    label: int
+    writer: str
+    strokes: tuple[tuple[tuple[float, float], ...], ...]  # raw tablet units
+
+
+def load_pen_digits(path: str | os.PathLike) -> list[PenDigit]:
+    """Read `unipen_dev.json.gz` (or plain JSON): a list of {label, writer, strokes} records."""
+    path = Path(path)
+    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            records = json.load(fh)
+        digits = [
+            PenDigit(int(r["label"]), str(r.get("writer", "")),
+                     tuple(tuple((float(x), float(y)) for x, y in s) for s in r["strokes"]))
+            for r in records
+        ]  # fmt: skip
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path.name}: not a pen-digits file ({exc})") from None
+    return digits
+
+
+def place_on_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CANVAS) -> Drawing:
+    """The digit as a person might draw it on a canvas x canvas drawing area."""
+    points = np.concatenate([np.asarray(s, dtype=float).reshape(-1, 2) for s in digit.strokes])
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = np.maximum(high - low, 1e-6)
+    pen = Drawing(canvas, canvas, ()).effective_pen_width()
+    target = rng.uniform(*HEIGHT_RANGE) * canvas
+    scale = target / extent.max()
+    size = extent * scale
+    margin = pen / 2  # keep the whole stroke, not just its centre line, on the canvas
+    offset = np.array(
+        [rng.uniform(margin, max(margin, canvas - margin - size[i])) for i in range(2)]
+    )
+    strokes = tuple(
+        tuple(
+            (float(x), float(y)) for x, y in (np.asarray(s).reshape(-1, 2) - low) * scale + offset
+        )
+        for s in digit.strokes
+    )
+    return Drawing(canvas, canvas, strokes)
+
+
+def pen_drawings(digits: list[PenDigit], seed: int = 0) -> list[Drawing]:
+    rng = np.random.default_rng(seed)
+    return [place_on_canvas(d, rng) for d in digits]

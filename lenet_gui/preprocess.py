@@ -1,0 +1,215 @@
+"""From a drawing or an image to the network's 1x32x32 input, the way MNIST itself was made.
+
+MNIST's digits were cropped to their ink, scaled to fit a 20x20 box keeping the aspect ratio
+(anti-aliased), placed in a 28x28 field by centre of mass, and LeNet-5 sees them padded to 32x32.
+Every path that classifies a drawing (canvas, command line, tests) calls `render_drawing` and
+`prepare_image`, so they all agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+# The paper's pixel scaling: background -0.1, full ink 1.175 (mean about 0, variance about 1).
+BACKGROUND_VALUE = -0.1
+INK_VALUE = 1.175
+
+FIT_BOX = 20  # the longest side of the digit after scaling
+FIELD = 28  # MNIST's field, digit placed by centre of mass
+INPUT_SIZE = 32  # LeNet-5's input
+
+# Default pen width as a fraction of the canvas's shorter side: on a 280x280 canvas a digit
+# drawn at 60% of its height then has strokes about as thick, relative to its size, as MNIST's.
+DEFAULT_PEN_FRACTION = 0.06
+
+# Ink below this level (0..1, after removing the background) is paper when cropping.
+INK_THRESHOLD = 0.15
+# Fewer ink pixels than this fraction of the image is no digit (a stray click, a speck of dust).
+MIN_INK_FRACTION = 0.0002
+
+# Drawings are classified from a copy painted with the digit about this many pixels across:
+# plenty of detail for a 20x20 result, and as fast on a large canvas as on a small one.
+WORKING_SIZE = 80
+
+
+Point = Sequence[float]
+Stroke = Sequence[Point]
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What a canvas records: pen-down strokes of [x, y] points in canvas pixels."""
+
+    width: int
+    height: int
+    strokes: tuple[tuple[tuple[float, float], ...], ...]
+    pen_width: float | None = None  # canvas pixels; None: DEFAULT_PEN_FRACTION of the canvas
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Drawing:
+        """Build from `{"width": W, "height": H, "strokes": [[[x, y], ...], ...]}`."""
+        if not isinstance(data, dict):
+            raise ValueError("a drawing must be an object with width, height and strokes")
+        try:
+            width, height = int(data["width"]), int(data["height"])
+            strokes = tuple(
+                tuple((float(p[0]), float(p[1])) for p in stroke) for stroke in data["strokes"]
+            )
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise ValueError(f"malformed drawing ({exc!r}): expected width, height and strokes "
+                             "as lists of [x, y] points") from None  # fmt: skip
+        if width <= 0 or height <= 0:
+            raise ValueError(f"a drawing needs a positive size, got {width}x{height}")
+        pen = data.get("pen_width")
+        return cls(width, height, strokes, float(pen) if pen is not None else None)
+
+    def to_dict(self) -> dict:
+        data = {
+            "width": self.width,
+            "height": self.height,
+            "strokes": [[list(p) for p in s] for s in self.strokes],
+        }
+        if self.pen_width is not None:
+            data["pen_width"] = self.pen_width
+        return data
+
+    def effective_pen_width(self) -> float:
+        if self.pen_width is not None:
+            return self.pen_width
+        return default_pen_width(self.width, self.height)
+
+    @property
+    def is_blank(self) -> bool:
+        return not any(self.strokes)
+
+
+def default_pen_width(width: int, height: int) -> float:
+    return DEFAULT_PEN_FRACTION * min(width, height)
+
+
+def render_drawing(drawing: Drawing, scale: float = 1.0) -> np.ndarray:
+    """Paint the strokes as the canvas does: (H, W) uint8, 0 paper, 255 ink, round caps.
+
+    `scale` < 1 paints a smaller copy (the canvas size, points and pen all scaled), which is
+    all that classifying needs: the digit ends up 20 pixels tall anyway.
+    """
+    width, height = max(1, round(drawing.width * scale)), max(1, round(drawing.height * scale))
+    pen = max(1.0, drawing.effective_pen_width() * scale)
+    s = 2 if pen < 6 else 1  # thin pens: paint twice as large and reduce, for smooth edges
+    canvas = Image.new("L", (width * s, height * s), 0)
+    draw = ImageDraw.Draw(canvas)
+    radius = pen * s / 2
+    for stroke in drawing.strokes:
+        if not stroke:
+            continue
+        points = [(x * scale * s, y * scale * s) for x, y in stroke]
+        if len(points) > 1:
+            draw.line(points, fill=255, width=max(1, round(pen * s)), joint="curve")
+        for x, y in (points[0], points[-1]):  # round caps; a single point is a dot
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
+    if s > 1:
+        canvas = canvas.resize((width, height), Image.BOX)
+    return np.asarray(canvas)
+
+
+@dataclass(frozen=True)
+class PreparedInput:
+    """Each stage of the preprocessing, as float arrays of ink in 0..1 (for the GUI to show),
+    and the network input itself."""
+
+    ink_crop: np.ndarray  # the cropped ink, at the source resolution
+    fitted: np.ndarray  # scaled so that the longest side is FIT_BOX pixels
+    centred: np.ndarray  # (28, 28): placed by centre of mass, like MNIST
+    field: np.ndarray  # (32, 32): padded, what the network sees
+    network_input: np.ndarray  # (1, 32, 32) float32, normalised as in training
+
+
+def ink_levels(image: np.ndarray | Image.Image) -> np.ndarray:
+    """Ink intensity in 0..1 of any grayscale or colour image, dark ink on light paper or the
+    reverse: paper is whatever dominates the border."""
+    if isinstance(image, Image.Image):
+        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+            rgba = image.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            image = Image.alpha_composite(white, rgba)
+        image = np.asarray(image.convert("L"))
+    gray = np.asarray(image, dtype=np.float32)
+    if gray.ndim == 3:  # colour array
+        gray = gray[..., :3].mean(axis=2)
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError(f"expected a 2-D grayscale image, got shape {gray.shape}")
+    if gray.max() > 1.0:
+        gray = gray / 255.0
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    paper = float(np.median(border))
+    ink = (paper - gray) if paper > 0.5 else (gray - paper)
+    span = float(ink.max())
+    if span <= 1e-6:
+        return np.zeros_like(gray)
+    return np.clip(ink / span, 0.0, 1.0) if span < 1.0 else np.clip(ink, 0.0, 1.0)
+
+
+def prepare_image(image: np.ndarray | Image.Image) -> PreparedInput | None:
+    """The network input for a digit image, or None when there is no digit in it."""
+    ink = ink_levels(image)
+    mask = ink > INK_THRESHOLD
+    if mask.sum() < max(1, MIN_INK_FRACTION * ink.size):
+        return None
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+    fitted = fit_to_box(crop, FIT_BOX)
+    centred = place_by_centre_of_mass(fitted, FIELD)
+    pad = (INPUT_SIZE - FIELD) // 2
+    field = np.pad(centred, pad)
+    network_input = normalise(field)[None]
+    return PreparedInput(crop, fitted, centred, field, network_input)
+
+
+def fit_to_box(ink: np.ndarray, box: int) -> np.ndarray:
+    """Scale so that the longest side is `box` pixels, keeping the aspect ratio, anti-aliased."""
+    h, w = ink.shape
+    scale = box / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    resized = Image.fromarray(ink.astype(np.float32), mode="F").resize(size, Image.BILINEAR)
+    return np.clip(np.asarray(resized), 0.0, 1.0)
+
+
+def place_by_centre_of_mass(ink: np.ndarray, field: int) -> np.ndarray:
+    """Paste `ink` into a field x field square so that its centre of mass lands at the centre."""
+    h, w = ink.shape
+    total = float(ink.sum())
+    ys, xs = np.mgrid[0:h, 0:w]
+    cy = float((ys * ink).sum()) / total + 0.5
+    cx = float((xs * ink).sum()) / total + 0.5
+    top = round(field / 2 - cy)
+    left = round(field / 2 - cx)
+    out = np.zeros((field, field), dtype=np.float32)
+    # Clip where a lopsided digit's centre of mass would push it past the edge.
+    src_top, src_left = max(0, -top), max(0, -left)
+    dst_top, dst_left = max(0, top), max(0, left)
+    rows = min(h - src_top, field - dst_top)
+    cols = min(w - src_left, field - dst_left)
+    out[dst_top : dst_top + rows, dst_left : dst_left + cols] = ink[
+        src_top : src_top + rows, src_left : src_left + cols
+    ]
+    return out
+
+
+def normalise(ink: np.ndarray) -> np.ndarray:
+    """Ink 0..1 to the paper's scale (background -0.1, ink 1.175), as float32."""
+    return (BACKGROUND_VALUE + ink * (INK_VALUE - BACKGROUND_VALUE)).astype(np.float32)
+
+
+def prepare_drawing(drawing: Drawing) -> PreparedInput | None:
+    """Render a drawing and prepare it: the one path from strokes to the network input."""
+    points = [p for stroke in drawing.strokes for p in stroke]
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    extent = max(max(xs) - min(xs), max(ys) - min(ys)) + drawing.effective_pen_width()
+    return prepare_image(render_drawing(drawing, scale=min(1.0, WORKING_SIZE / extent)))

@@ -1,0 +1,292 @@
+"""Training LeNet-5: a plain function that knows nothing of its caller.
+
+`train` takes the data as ink images, a `TrainConfig`, a `progress` callback and a `should_stop`
+flag, in the manner of minGPT's trainer and Orange3's concurrent tasks: the command line wraps it
+with a progress bar, the retrain dialog with a worker and signals.
+
+Speed on a CPU comes from keeping the whole data set as one tensor, slicing batches from it and
+augmenting whole batches at once (one `grid_sample` call), instead of a DataLoader with
+per-image transforms.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .model import LeNet5
+from .preprocess import BACKGROUND_VALUE, FIELD, INK_VALUE, INPUT_SIZE
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 128
+    learning_rate: float = 2e-3  # peak of the one-cycle schedule
+    optimizer: str = "adam"  # "adam" or "sgd" (momentum 0.9, Nesterov)
+    weight_decay: float = 0.0
+    seed: int = 0
+    augment: bool = True  # rotation, scaling, shear, shifts, elastic warp, stroke thickness
+    label_smoothing: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report from `train`: after every batch (`kind="step"`) and every epoch."""
+
+    kind: str  # "step" or "epoch"
+    epoch: int  # 1-based
+    epochs: int
+    step: int  # 1-based within the epoch
+    steps_per_epoch: int
+    loss: float  # mean training loss of this batch (step) or epoch (epoch)
+    elapsed: float  # seconds since training started
+    images_per_second: float
+    val_accuracy: float | None = None  # epoch reports, when validation data was given
+
+    @property
+    def fraction_done(self) -> float:
+        return ((self.epoch - 1) * self.steps_per_epoch + self.step) / (
+            self.epochs * self.steps_per_epoch
+        )
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    completed: bool  # False when stopped early
+    epochs_run: int
+    seconds: float
+    final_loss: float
+    val_accuracy: float | None
+
+
+class TrainingStopped(Exception):
+    """Not raised by `train` itself; callers may use it to unwind."""
+
+
+def ink_fields(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, 28, 28) MNIST images, or (N, 32, 32) fields, to float ink (N, 1, 32, 32)."""
+    x = torch.as_tensor(np.array(images, copy=True))
+    x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+    if x.shape[-1] == FIELD:
+        pad = (INPUT_SIZE - FIELD) // 2
+        x = F.pad(x, (pad, pad, pad, pad))
+    if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
+        raise ValueError(f"expected 28x28 or 32x32 images, got {tuple(x.shape)}")
+    return x.unsqueeze(1).contiguous()
+
+
+def to_network_input(ink: torch.Tensor) -> torch.Tensor:
+    """Ink 0..1 to the paper's scale, as `preprocess.normalise` does for one image."""
+    return BACKGROUND_VALUE + ink * (INK_VALUE - BACKGROUND_VALUE)
+
+
+def augment(ink: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Random distortions of a batch of ink fields (N, 1, 32, 32), all in one warp.
+
+    Affine (rotation, scale, shear, shift) plus a smooth elastic field (Simard et al. 2003), then
+    stroke thickness changed in a third of the batch: the variety of real pens and writers.
+    """
+    n = ink.shape[0]
+    dev = ink.device
+
+    def uniform(low, high, *shape):
+        return torch.rand(*shape, generator=generator, device=dev) * (high - low) + low
+
+    angle = uniform(-0.21, 0.21, n)  # +-12 degrees
+    scale = uniform(0.88, 1.12, n)
+    aspect = uniform(0.9, 1.1, n)
+    shear = uniform(-0.25, 0.25, n)
+    shift = uniform(-0.1, 0.1, n, 2)  # +-1.6 pixels in [-1, 1] coordinates
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    sx, sy = scale * aspect, scale / aspect
+    theta = torch.stack(
+        [
+            torch.stack([cos / sx, (-sin + shear * cos) / sx, shift[:, 0]], 1),
+            torch.stack([sin / sy, (cos + shear * sin) / sy, shift[:, 1]], 1),
+        ],
+        1,
+    )
+    grid = F.affine_grid(theta, list(ink.shape), align_corners=False)
+    # Elastic: random displacements on a 4x4 lattice, interpolated smoothly over the field.
+    coarse = uniform(-0.06, 0.06, n * 2, 16)
+    elastic = (coarse @ _elastic_basis(ink.shape[-1], dev)).view(n, 2, *ink.shape[-2:])
+    grid = grid + elastic.permute(0, 2, 3, 1)
+    out = F.grid_sample(ink, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+    choice = torch.randint(0, 6, (n,), generator=generator, device=dev)
+    thicker, thinner = choice == 0, choice == 1
+    out[thicker] = _dilate(out[thicker])
+    out[thinner] = _erode(out[thinner])
+    return out.clamp_(0.0, 1.0)
+
+
+def _dilate(x: torch.Tensor) -> torch.Tensor:
+    """Grey-level dilation by a 3x3 square (strokes about 2 pixels wider), as separable maxima."""
+    x = torch.maximum(x, torch.maximum(F.pad(x, (1, 0))[..., :-1], F.pad(x, (0, 1))[..., 1:]))
+    pad_top, pad_bottom = F.pad(x, (0, 0, 1, 0)), F.pad(x, (0, 0, 0, 1))
+    return torch.maximum(x, torch.maximum(pad_top[..., :-1, :], pad_bottom[..., 1:, :]))
+
+
+def _erode(x: torch.Tensor) -> torch.Tensor:
+    """Grey-level erosion by a 2x2 square (strokes about 1 pixel thinner)."""
+    x = torch.minimum(x, F.pad(x, (0, 1))[..., 1:])
+    return torch.minimum(x, F.pad(x, (0, 0, 0, 1))[..., 1:, :])
+
+
+@functools.cache
+def _elastic_basis(size: int, device: torch.device) -> torch.Tensor:
+    """(16, size*size): bicubic interpolation of a 4x4 lattice, so a warp is one matmul."""
+    lattice = torch.eye(16).view(16, 1, 4, 4)
+    field = F.interpolate(lattice, size=(size, size), mode="bicubic", align_corners=True)
+    return field.view(16, size * size).to(device)
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def train(
+    model: LeNet5,
+    images: np.ndarray,
+    labels: np.ndarray,
+    config: TrainConfig,
+    *,
+    val_images: np.ndarray | None = None,
+    val_labels: np.ndarray | None = None,
+    sample_weights: np.ndarray | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    device: torch.device | None = None,
+) -> TrainResult:
+    """Train `model` in place. Deterministic for a given seed (on the CPU).
+
+    `sample_weights` (one per image) makes an epoch draw images with those relative
+    probabilities instead of a plain shuffle: the way to mix MNIST with a user's own samples.
+    `should_stop` is checked between batches; the model keeps its weights as they are then.
+    """
+    device = device or pick_device()
+    torch.manual_seed(config.seed)
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+    shuffle_gen = torch.Generator().manual_seed(config.seed + 1)
+    x_all = ink_fields(images).to(device)
+    y_all = torch.as_tensor(np.array(labels, dtype=np.int64)).to(device)
+    if len(x_all) != len(y_all) or len(x_all) == 0:
+        raise ValueError(f"need as many labels as images, got {len(x_all)} and {len(y_all)}")
+    weights = None if sample_weights is None else torch.as_tensor(sample_weights, dtype=torch.float)
+
+    model.to(device).train()
+    steps = math.ceil(len(x_all) / config.batch_size)
+    optimizer = make_optimizer(model, config)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.learning_rate, total_steps=config.epochs * steps, pct_start=0.2
+    )
+    start = time.perf_counter()
+    seen, loss_value, val_accuracy, epoch = 0, float("nan"), None, 0
+    for epoch in range(1, config.epochs + 1):
+        if weights is None:
+            order = torch.randperm(len(x_all), generator=shuffle_gen)
+        else:
+            order = torch.multinomial(weights, len(x_all), replacement=True, generator=shuffle_gen)
+        order = order.to(device)
+        epoch_loss = 0.0
+        for step in range(1, steps + 1):
+            if should_stop is not None and should_stop():
+                model.eval()
+                return TrainResult(False, epoch - 1, time.perf_counter() - start, loss_value,
+                                   val_accuracy)  # fmt: skip
+            batch = order[(step - 1) * config.batch_size : step * config.batch_size]
+            x, y = x_all[batch], y_all[batch]
+            if config.augment:
+                x = augment(x, generator)
+            logits = model(to_network_input(x))
+            loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_value = loss.item()
+            epoch_loss += loss_value * len(batch)
+            seen += len(batch)
+            if progress is not None:
+                elapsed = time.perf_counter() - start
+                progress(Progress("step", epoch, config.epochs, step, steps, loss_value, elapsed,
+                                  seen / max(elapsed, 1e-9)))  # fmt: skip
+        if val_images is not None and val_labels is not None:
+            val_accuracy = evaluate(model, val_images, val_labels, device=device).accuracy
+            model.train()
+        if progress is not None:
+            elapsed = time.perf_counter() - start
+            progress(Progress("epoch", epoch, config.epochs, steps, steps,
+                              epoch_loss / len(x_all), elapsed, seen / max(elapsed, 1e-9),
+                              val_accuracy))  # fmt: skip
+    model.eval()
+    return TrainResult(True, epoch, time.perf_counter() - start, loss_value, val_accuracy)
+
+
+def make_optimizer(model: LeNet5, config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.AdamW(
+            model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(
+            model.parameters(),
+            lr=config.learning_rate,
+            momentum=0.9,
+            nesterov=True,
+            weight_decay=config.weight_decay,
+        )
+    raise ValueError(f"unknown optimizer {config.optimizer!r}: use 'adam' or 'sgd'")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    accuracy: float
+    per_class: np.ndarray  # (10,) accuracy of each true class
+    confusion: np.ndarray  # (10, 10) counts, rows true class, columns predicted
+    predictions: np.ndarray  # (N,) predicted class of each image
+
+
+def confusion_summary(labels: np.ndarray, predictions: np.ndarray, classes: int = 10) -> Evaluation:
+    labels, predictions = np.asarray(labels, dtype=int), np.asarray(predictions, dtype=int)
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (labels, predictions), 1)
+    totals = confusion.sum(axis=1)
+    per_class = np.divide(
+        np.diag(confusion), totals, out=np.zeros(classes), where=totals > 0
+    ).astype(float)
+    accuracy = float((labels == predictions).mean()) if len(labels) else float("nan")
+    return Evaluation(accuracy, per_class, confusion, predictions)
+
+
+@torch.no_grad()
+def evaluate(
+    model: LeNet5,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    batch_size: int = 1000,
+    device: torch.device | None = None,
+) -> Evaluation:
+    """Accuracy, per-class accuracy and confusion matrix on ink images (28x28 or 32x32)."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    x_all = to_network_input(ink_fields(images))
+    predictions = []
+    for i in range(0, len(x_all), batch_size):
+        logits = model(x_all[i : i + batch_size].to(device))
+        predictions.append(logits.argmax(1).cpu())
+    model.train(was_training)
+    return confusion_summary(labels, torch.cat(predictions).numpy())
