@@ -238,15 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .checkpoint import CheckpointError
-
     args = build_parser().parse_args(argv)
     if args.self_test:
         return cmd_self_test(args)
-    if args.command is None:
+    if args.command is None:  # the GUI shows its window before importing torch
         from .ui.app import run_app
 
         return run_app()
+    from .checkpoint import CheckpointError
+
     try:
         return args.func(args)
     except CheckpointError as exc:
