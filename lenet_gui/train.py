@@ -29,7 +29,7 @@ from .preprocess import BACKGROUND_VALUE, FIELD, INK_VALUE, INPUT_SIZE
 class TrainConfig:
     epochs: int = 30
     batch_size: int = 128
-    learning_rate: float = 2e-3  # peak of the one-cycle schedule
+    learning_rate: float = 2e-3  # peak, after a warm-up; cosine decay to 1% of it
     optimizer: str = "adam"  # "adam" or "sgd" (momentum 0.9, Nesterov)
     weight_decay: float = 0.0
     seed: int = 0
@@ -188,8 +188,8 @@ def train(
     model.to(device).train()
     steps = math.ceil(len(x_all) / config.batch_size)
     optimizer = make_optimizer(model, config)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.learning_rate, total_steps=config.epochs * steps, pct_start=0.2
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, functools.partial(warmup_cosine, total=config.epochs * steps)
     )
     start = time.perf_counter()
     seen, loss_value, val_accuracy, epoch = 0, float("nan"), None, 0
@@ -232,6 +232,15 @@ def train(
                               val_accuracy))  # fmt: skip
     model.eval()
     return TrainResult(True, epoch, time.perf_counter() - start, loss_value, val_accuracy)
+
+
+def warmup_cosine(step: int, total: int, warmup_fraction: float = 0.15) -> float:
+    """Learning-rate factor: linear warm-up from 4% to the peak, then cosine decay to 1%."""
+    warmup = max(1, int(warmup_fraction * total))
+    if step < warmup:
+        return 0.04 + 0.96 * step / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
 
 
 def make_optimizer(model: LeNet5, config: TrainConfig) -> torch.optim.Optimizer:

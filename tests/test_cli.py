@@ -1,0 +1,135 @@
+import gzip
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from real_data import REPO, mnist_dir
+
+from lenet_gui import cli
+from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
+from lenet_gui.inference import classify_drawings
+from lenet_gui.model import LeNet5
+from lenet_gui.preprocess import Drawing, render_drawing
+
+ONE = {"width": 280, "height": 280, "strokes": [[[150, 40], [140, 240]]]}
+BLANK = {"width": 280, "height": 280, "strokes": []}
+ZERO = {
+    "width": 280,
+    "height": 280,
+    "strokes": [
+        [[140 + 55 * np.sin(t), 140 - 90 * np.cos(t)] for t in np.linspace(0, 2 * np.pi, 40)]
+    ],
+}
+
+
+def run_cli(capsys, *args):
+    code = cli.main(list(args))
+    out = capsys.readouterr().out
+    return code, [line for line in out.splitlines() if line]
+
+
+def test_predict_strokes_prints_one_json_line_per_drawing_in_order(tmp_path, capsys):
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps([ONE, BLANK, ZERO]))
+    code, lines = run_cli(capsys, "predict", "--strokes", str(path))
+    results = [json.loads(line) for line in lines]
+    assert code == 0 and len(results) == 3
+    assert results[1] == {"digit": None, "probabilities": None}
+    assert results[0]["digit"] == 1 and results[2]["digit"] == 0
+    assert sum(results[0]["probabilities"]) == pytest.approx(1.0, abs=1e-4)
+    # Exactly the canvas's path: the same function gives the same numbers.
+    model = load_checkpoint(REPO / "models" / "lenet5.pt").model
+    expected = classify_drawings(model, [Drawing.from_dict(ONE)])[0]
+    assert results[0]["probabilities"] == pytest.approx(expected.probabilities.tolist(), abs=1e-5)
+
+
+def test_predict_single_drawing_and_images(tmp_path, capsys):
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(ONE))
+    code, lines = run_cli(capsys, "predict", "--strokes", str(path))
+    assert code == 0 and json.loads(lines[0])["digit"] == 1
+    ink = render_drawing(Drawing.from_dict(ZERO))
+    Image.fromarray(255 - ink).save(tmp_path / "zero.png")  # dark ink on white paper
+    Image.fromarray(np.zeros((40, 40), np.uint8)).save(tmp_path / "blank.png")
+    code, lines = run_cli(
+        capsys, "predict", str(tmp_path / "zero.png"), str(tmp_path / "blank.png")
+    )
+    assert [json.loads(line)["digit"] for line in lines] == [0, None]
+
+
+def test_predict_reports_bad_input_clearly(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"width": 280}')
+    with pytest.raises(SystemExit, match="bad.json"):
+        cli.main(["predict", "--strokes", str(bad)])
+    notimage = tmp_path / "x.png"
+    notimage.write_text("hello")
+    with pytest.raises(SystemExit, match="not a readable image"):
+        cli.main(["predict", str(notimage)])
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"garbage")
+    with pytest.raises(SystemExit, match="corrupt.pt"):
+        cli.main(["predict", "--checkpoint", str(corrupt), "--strokes", str(bad)])
+
+
+def test_info_prints_layer_table_and_metadata(capsys):
+    code, lines = run_cli(capsys, "info")
+    text = "\n".join(lines)
+    assert code == 0
+    assert "C3" in text and "16@10x10" in text and "1,516" in text
+    assert "60,000" in text and "MNIST test accuracy" in text
+
+
+def test_eval_pen_reads_stroke_records(tmp_path, capsys):
+    records = [{"label": 1, "writer": "w", "strokes": [[[0, 0], [0.1, 5]]]}] * 3 + [
+        {
+            "label": 0,
+            "writer": "w",
+            "strokes": [[[np.sin(t), -np.cos(t) * 1.5] for t in np.linspace(0, 6.3, 30)]],
+        }  # fmt: skip
+    ]
+    path = tmp_path / "pen.json.gz"
+    with gzip.open(path, "wt") as fh:
+        json.dump(records, fh)
+    code, lines = run_cli(capsys, "eval", "--pen", str(path))
+    assert code == 0
+    assert lines[0].startswith("pen digits pen.json.gz: accuracy 100.00% (4/4)")
+    assert any(line.split()[:3] == ["1", "0", "3"] for line in lines)  # confusion row of 1s
+
+
+def test_train_command_writes_a_checkpoint(tmp_path, capsys):
+    folder = mnist_dir()
+    out = tmp_path / "small.pt"
+    code = cli.main(["train", "--mnist", str(folder), "--epochs", "1", "--limit", "1000",
+                     "--batch-size", "100", "--out", str(out)])  # fmt: skip
+    assert code == 0
+    loaded = load_checkpoint(out)
+    assert loaded.metadata["train_config"]["epochs"] == 1
+    assert 0.3 < loaded.metadata["metrics"]["mnist_test_accuracy"] <= 1.0
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_predict_handles_thousands_of_drawings(tmp_path):
+    """Runs the real command in a process: 2,000 drawings in one call."""
+    rng = np.random.default_rng(0)
+    drawings = []
+    for _ in range(2000):
+        x, top = rng.uniform(60, 220), rng.uniform(10, 100)
+        drawings.append({"width": 280, "height": 280,
+                         "strokes": [[[x, top], [x + rng.uniform(-10, 10), top + 150]]]})  # fmt: skip
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(drawings))
+    result = subprocess.run([sys.executable, "-m", "lenet_gui", "predict", "--strokes", str(path)],
+                            capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
+    digits = [json.loads(line)["digit"] for line in result.stdout.splitlines()]
+    assert result.returncode == 0, result.stderr
+    assert len(digits) == 2000 and digits.count(1) > 1900
+
+
+def test_save_then_info_with_explicit_checkpoint(tmp_path, capsys):
+    path = save_checkpoint(tmp_path / "x.pt", LeNet5(), metrics={"mnist_test_accuracy": 0.25})
+    code, lines = run_cli(capsys, "info", "--checkpoint", str(path))
+    assert code == 0 and any("25.00%" in line for line in lines)

@@ -1,0 +1,73 @@
+import torch
+
+from lenet_gui.model import (
+    C3_TABLE,
+    LAYER_NAMES,
+    LeNet5,
+    layer_output_shapes,
+    layer_parameter_counts,
+    squash,
+)
+
+
+def test_parameter_counts_per_layer_match_the_paper():
+    counts = layer_parameter_counts(LeNet5())
+    assert counts == {
+        "C1": 156,
+        "S2": 12,
+        "C3": 1516,
+        "S4": 32,
+        "C5": 48120,
+        "F6": 10164,
+        "output": 850,
+    }
+    assert sum(counts[name] for name in LAYER_NAMES[:-1]) == 60000
+
+
+def test_c3_table_is_the_papers():
+    assert [len(inputs) for inputs in C3_TABLE] == [3] * 6 + [4] * 6 + [4] * 3 + [6]
+    for j in range(6):  # three consecutive maps, wrapping around
+        assert C3_TABLE[j] == tuple((j + k) % 6 for k in range(3))
+        assert C3_TABLE[6 + j] == tuple((j + k) % 6 for k in range(4))
+    assert C3_TABLE[12:15] == ((0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5))
+    assert C3_TABLE[15] == (0, 1, 2, 3, 4, 5)
+
+
+def test_c3_maps_ignore_unconnected_s2_maps():
+    torch.manual_seed(0)
+    model = LeNet5()
+    s2 = torch.randn(1, 6, 14, 14)
+    base = model.c3(s2)
+    for source in range(6):
+        changed = s2.clone()
+        changed[0, source] += 5.0
+        moved = (model.c3(changed) - base).abs().flatten(2).amax(2)[0] > 1e-6
+        expected = torch.tensor([source in inputs for inputs in C3_TABLE])
+        assert torch.equal(moved, expected), f"S2 map {source}"
+
+
+def test_activation_shapes_and_logits():
+    model = LeNet5()
+    x = torch.randn(3, 1, 32, 32)
+    logits, acts = model(x, return_activations=True)
+    assert list(acts) == list(LAYER_NAMES)
+    assert {k: tuple(v.shape[1:]) for k, v in acts.items()} == layer_output_shapes()
+    assert layer_output_shapes()["C3"] == (16, 10, 10)
+    assert torch.equal(acts["output"], logits)
+    assert torch.equal(model(x), logits)
+
+
+def test_squashing_function_is_the_scaled_tanh():
+    x = torch.tensor([-1.0, 0.0, 1.0, 10.0])
+    assert torch.allclose(squash(x), torch.tensor([-1.0, 0.0, 1.0, 1.7159]), atol=2e-4)
+
+
+def test_subsampling_is_a_scaled_2x2_sum_plus_bias():
+    model = LeNet5()
+    with torch.no_grad():
+        model.s2.weight.copy_(torch.arange(1.0, 7.0))
+        model.s2.bias.fill_(0.5)
+    x = torch.ones(1, 6, 28, 28)
+    out = model.s2(x)
+    assert out.shape == (1, 6, 14, 14)
+    assert torch.allclose(out[0, :, 0, 0], 4 * torch.arange(1.0, 7.0) + 0.5)
