@@ -115,8 +115,10 @@ def describe(metadata: dict) -> list[tuple[str, str]]:
     """Human-readable (label, value) rows of a checkpoint's metadata, for `info` and the GUI."""
     metrics = metadata.get("metrics", {})
     rows = [("created", str(metadata.get("created", "unknown")))]
-    for key, label in (("mnist_test_accuracy", "MNIST test accuracy"),
-                       ("pen_dev_accuracy", "pen-digits dev accuracy")):  # fmt: skip
+    for key, label in (
+        ("mnist_test_accuracy", "MNIST test accuracy"),
+        ("pen_dev_accuracy", "pen-digits dev accuracy"),
+    ):
         value = metrics.get(key)
         if isinstance(value, (int, float)) and math.isfinite(value):
             rows.append((label, f"{100 * value:.2f}%"))

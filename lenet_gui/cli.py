@@ -1,4 +1,4 @@
-"""Command line: `python -m lenet_gui {info,predict,eval,train,self-test}`; no command starts the GUI."""
+"""Command line: `python -m lenet_gui {info,predict,eval,train}`; no command starts the GUI."""
 
 from __future__ import annotations
 
@@ -35,8 +35,11 @@ def cmd_info(args) -> int:
     shapes = layer_output_shapes()
     _print(f"{'layer':<8}{'output':>14}{'parameters':>12}")
     for name in LAYER_NAMES:
-        shape = "@".join([str(shapes[name][0]), "x".join(map(str, shapes[name][1:]))]) if len(
-            shapes[name]) == 3 else str(shapes[name][0])  # fmt: skip
+        shape = (
+            "@".join([str(shapes[name][0]), "x".join(map(str, shapes[name][1:]))])
+            if len(shapes[name]) == 3
+            else str(shapes[name][0])
+        )
         _print(f"{name:<8}{shape:>14}{counts[name]:>12,}")
     c1_to_f6 = sum(counts[n] for n in LAYER_NAMES[:-1])
     _print(f"{'C1..F6':<8}{'':>14}{c1_to_f6:>12,}")
@@ -83,10 +86,13 @@ def cmd_predict(args) -> int:
 
 
 def _print_evaluation(evaluation, title: str) -> None:
-    _print(f"{title}: accuracy {100 * evaluation.accuracy:.2f}% "
-           f"({int(np.trace(evaluation.confusion))}/{int(evaluation.confusion.sum())})")  # fmt: skip
-    _print("per class: " + "  ".join(f"{d}:{100 * a:.1f}%" for d, a in
-                                     enumerate(evaluation.per_class)))  # fmt: skip
+    _print(
+        f"{title}: accuracy {100 * evaluation.accuracy:.2f}% "
+        f"({int(np.trace(evaluation.confusion))}/{int(evaluation.confusion.sum())})"
+    )
+    _print(
+        "per class: " + "  ".join(f"{d}:{100 * a:.1f}%" for d, a in enumerate(evaluation.per_class))
+    )
     _print("confusion (rows: true digit, columns: predicted)")
     _print("     " + "".join(f"{d:>6}" for d in range(10)))
     for d, row in enumerate(evaluation.confusion):
@@ -146,22 +152,35 @@ def cmd_train(args) -> int:
     if args.init:
         loaded: LoadedModel = _load_model(args.init)
         model = loaded.model
-    bar = tqdm(total=config.epochs * -(-len(images) // config.batch_size), unit="batch",
-               disable=sys.stderr is None)  # fmt: skip
+    bar = tqdm(
+        total=config.epochs * -(-len(images) // config.batch_size),
+        unit="batch",
+        disable=sys.stderr is None,
+    )
 
     def report(p):
         bar.update(1) if p.kind == "step" else None
         if p.kind == "step" and p.step % 20 == 0:
-            bar.set_postfix(epoch=f"{p.epoch}/{p.epochs}", loss=f"{p.loss:.3f}",
-                            img_s=f"{p.images_per_second:.0f}")  # fmt: skip
+            bar.set_postfix(
+                epoch=f"{p.epoch}/{p.epochs}",
+                loss=f"{p.loss:.3f}",
+                img_s=f"{p.images_per_second:.0f}",
+            )
         if p.kind == "epoch":
             acc = f", test {100 * p.val_accuracy:.2f}%" if p.val_accuracy is not None else ""
             bar.write(f"epoch {p.epoch}: loss {p.loss:.4f}{acc} ({p.elapsed:.0f} s)")
 
     started = time.time()
     try:
-        result = train(model, images, labels, config, val_images=test_images,
-                       val_labels=test_labels, progress=report)  # fmt: skip
+        result = train(
+            model,
+            images,
+            labels,
+            config,
+            val_images=test_images,
+            val_labels=test_labels,
+            progress=report,
+        )
     except KeyboardInterrupt:
         bar.close()
         _print("stopped: no checkpoint written", file=sys.stderr)
@@ -178,10 +197,16 @@ def cmd_train(args) -> int:
         metrics["pen_dev_accuracy"] = float(
             np.mean([p.digit == d.label for p, d in zip(predictions, digits, strict=True)])
         )
-    out = save_checkpoint(args.out, model, train_config=config.to_dict(), metrics=metrics,
-                          notes=f"trained by `lenet_gui train` on {len(images)} MNIST images")  # fmt: skip
-    _print(f"MNIST test accuracy {100 * accuracy:.2f}% after {result.epochs_run} epochs; "
-           f"wrote {out}")  # fmt: skip
+    out = save_checkpoint(
+        args.out,
+        model,
+        train_config=config.to_dict(),
+        metrics=metrics,
+        notes=f"trained by `lenet_gui train` on {len(images)} MNIST images",
+    )
+    _print(
+        f"MNIST test accuracy {100 * accuracy:.2f}% after {result.epochs_run} epochs; wrote {out}"
+    )
     if "pen_dev_accuracy" in metrics:
         _print(f"pen-digits accuracy {100 * metrics['pen_dev_accuracy']:.2f}%")
     return 0
@@ -195,8 +220,11 @@ def cmd_self_test(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lenet_gui", description=__doc__)
-    parser.add_argument("--self-test", action="store_true",
-                        help="classify the bundled sample digits headless and exit")  # fmt: skip
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="classify the bundled sample digits headless and exit",
+    )
     sub = parser.add_subparsers(dest="command")
 
     def with_checkpoint(p):

@@ -36,10 +36,13 @@ def load_pen_digits(path: str | os.PathLike) -> list[PenDigit]:
         with opener(path, "rt", encoding="utf-8") as fh:
             records = json.load(fh)
         digits = [
-            PenDigit(int(r["label"]), str(r.get("writer", "")),
-                     tuple(tuple((float(x), float(y)) for x, y in s) for s in r["strokes"]))
+            PenDigit(
+                int(r["label"]),
+                str(r.get("writer", "")),
+                tuple(tuple((float(x), float(y)) for x, y in s) for s in r["strokes"]),
+            )
             for r in records
-        ]  # fmt: skip
+        ]
     except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path.name}: not a pen-digits file ({exc})") from None
     return digits

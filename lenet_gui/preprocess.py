@@ -64,8 +64,10 @@ class Drawing:
                 tuple((float(p[0]), float(p[1])) for p in stroke) for stroke in data["strokes"]
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ValueError(f"malformed drawing ({exc!r}): expected width, height and strokes "
-                             "as lists of [x, y] points") from None  # fmt: skip
+            raise ValueError(
+                f"malformed drawing ({exc!r}): expected width, height and strokes "
+                "as lists of [x, y] points"
+            ) from None
         if width <= 0 or height <= 0:
             raise ValueError(f"a drawing needs a positive size, got {width}x{height}")
         pen = data.get("pen_width")

@@ -203,8 +203,9 @@ def train(
         for step in range(1, steps + 1):
             if should_stop is not None and should_stop():
                 model.eval()
-                return TrainResult(False, epoch - 1, time.perf_counter() - start, loss_value,
-                                   val_accuracy)  # fmt: skip
+                return TrainResult(
+                    False, epoch - 1, time.perf_counter() - start, loss_value, val_accuracy
+                )
             batch = order[(step - 1) * config.batch_size : step * config.batch_size]
             x, y = x_all[batch], y_all[batch]
             if config.augment:
@@ -220,16 +221,36 @@ def train(
             seen += len(batch)
             if progress is not None:
                 elapsed = time.perf_counter() - start
-                progress(Progress("step", epoch, config.epochs, step, steps, loss_value, elapsed,
-                                  seen / max(elapsed, 1e-9)))  # fmt: skip
+                progress(
+                    Progress(
+                        "step",
+                        epoch,
+                        config.epochs,
+                        step,
+                        steps,
+                        loss_value,
+                        elapsed,
+                        seen / max(elapsed, 1e-9),
+                    )
+                )
         if val_images is not None and val_labels is not None:
             val_accuracy = evaluate(model, val_images, val_labels, device=device).accuracy
             model.train()
         if progress is not None:
             elapsed = time.perf_counter() - start
-            progress(Progress("epoch", epoch, config.epochs, steps, steps,
-                              epoch_loss / len(x_all), elapsed, seen / max(elapsed, 1e-9),
-                              val_accuracy))  # fmt: skip
+            progress(
+                Progress(
+                    "epoch",
+                    epoch,
+                    config.epochs,
+                    steps,
+                    steps,
+                    epoch_loss / len(x_all),
+                    elapsed,
+                    seen / max(elapsed, 1e-9),
+                    val_accuracy,
+                )
+            )
     model.eval()
     return TrainResult(True, epoch, time.perf_counter() - start, loss_value, val_accuracy)
 

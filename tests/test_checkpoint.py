@@ -12,8 +12,9 @@ from lenet_gui.model import LeNet5
 def saved(tmp_path):
     torch.manual_seed(3)
     model = LeNet5()
-    path = save_checkpoint(tmp_path / "m.pt", model, train_config={"epochs": 1},
-                           metrics={"mnist_test_accuracy": 0.5})  # fmt: skip
+    path = save_checkpoint(
+        tmp_path / "m.pt", model, train_config={"epochs": 1}, metrics={"mnist_test_accuracy": 0.5}
+    )
     return model, path
 
 
@@ -49,21 +50,21 @@ def test_truncated_file_is_rejected(saved, tmp_path):
     _, path = saved
     cut = tmp_path / "cut.pt"
     cut.write_bytes(path.read_bytes()[:2000])
-    with pytest.raises(CheckpointError, match="cut.pt is not a usable checkpoint"):
+    with pytest.raises(CheckpointError, match=r"cut\.pt is not a usable checkpoint"):
         load_checkpoint(cut)
 
 
 def test_random_bytes_and_missing_files_are_rejected(tmp_path):
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"\x00\x01not a checkpoint" * 100)
-    with pytest.raises(CheckpointError, match="junk.pt"):
+    with pytest.raises(CheckpointError, match=r"junk\.pt"):
         load_checkpoint(junk)
     with pytest.raises(CheckpointError, match="no such file"):
         load_checkpoint(tmp_path / "absent.pt")
 
 
 def test_shape_mismatch_is_rejected(saved, tmp_path):
-    model, path = saved
+    _, path = saved
     data = torch.load(path, weights_only=True)
     data["model"]["f6.weight"] = torch.zeros(84, 100)
     bad = tmp_path / "shapes.pt"

@@ -63,7 +63,7 @@ def test_predict_single_drawing_and_images(tmp_path, capsys):
 def test_predict_reports_bad_input_clearly(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('{"width": 280}')
-    with pytest.raises(SystemExit, match="bad.json"):
+    with pytest.raises(SystemExit, match=r"bad\.json"):
         cli.main(["predict", "--strokes", str(bad)])
     notimage = tmp_path / "x.png"
     notimage.write_text("hello")
@@ -71,7 +71,7 @@ def test_predict_reports_bad_input_clearly(tmp_path, capsys):
         cli.main(["predict", str(notimage)])
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"garbage")
-    with pytest.raises(SystemExit, match="corrupt.pt"):
+    with pytest.raises(SystemExit, match=r"corrupt\.pt"):
         cli.main(["predict", "--checkpoint", str(corrupt), "--strokes", str(bad)])
 
 
@@ -89,7 +89,7 @@ def test_eval_pen_reads_stroke_records(tmp_path, capsys):
             "label": 0,
             "writer": "w",
             "strokes": [[[np.sin(t), -np.cos(t) * 1.5] for t in np.linspace(0, 6.3, 30)]],
-        }  # fmt: skip
+        }
     ]
     path = tmp_path / "pen.json.gz"
     with gzip.open(path, "wt") as fh:
@@ -103,8 +103,21 @@ def test_eval_pen_reads_stroke_records(tmp_path, capsys):
 def test_train_command_writes_a_checkpoint(tmp_path, capsys):
     folder = mnist_dir()
     out = tmp_path / "small.pt"
-    code = cli.main(["train", "--mnist", str(folder), "--epochs", "1", "--limit", "1000",
-                     "--batch-size", "100", "--out", str(out)])  # fmt: skip
+    code = cli.main(
+        [
+            "train",
+            "--mnist",
+            str(folder),
+            "--epochs",
+            "1",
+            "--limit",
+            "1000",
+            "--batch-size",
+            "100",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     loaded = load_checkpoint(out)
     assert loaded.metadata["train_config"]["epochs"] == 1
@@ -118,12 +131,22 @@ def test_predict_handles_thousands_of_drawings(tmp_path):
     drawings = []
     for _ in range(2000):
         x, top = rng.uniform(60, 220), rng.uniform(10, 100)
-        drawings.append({"width": 280, "height": 280,
-                         "strokes": [[[x, top], [x + rng.uniform(-10, 10), top + 150]]]})  # fmt: skip
+        drawings.append(
+            {
+                "width": 280,
+                "height": 280,
+                "strokes": [[[x, top], [x + rng.uniform(-10, 10), top + 150]]],
+            }
+        )
     path = tmp_path / "many.json"
     path.write_text(json.dumps(drawings))
-    result = subprocess.run([sys.executable, "-m", "lenet_gui", "predict", "--strokes", str(path)],
-                            capture_output=True, text=True, cwd=REPO, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "lenet_gui", "predict", "--strokes", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     digits = [json.loads(line)["digit"] for line in result.stdout.splitlines()]
     assert result.returncode == 0, result.stderr
     assert len(digits) == 2000 and digits.count(1) > 1900

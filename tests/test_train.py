@@ -23,8 +23,15 @@ def test_short_training_on_real_data_learns(small_mnist):
     before = evaluate(model, test_images, test_labels).accuracy
     reports = []
     config = TrainConfig(epochs=2, batch_size=64, learning_rate=3e-3, augment=True)
-    result = train(model, images, labels, config, val_images=test_images,
-                   val_labels=test_labels, progress=reports.append)  # fmt: skip
+    result = train(
+        model,
+        images,
+        labels,
+        config,
+        val_images=test_images,
+        val_labels=test_labels,
+        progress=reports.append,
+    )
     after = evaluate(model, test_images, test_labels)
     assert result.completed and result.epochs_run == 2
     assert before < 0.3 and after.accuracy > 0.85
@@ -65,8 +72,7 @@ def test_should_stop_ends_training_between_batches():
         calls.append(1)
         return len(calls) > 3
 
-    result = train(LeNet5(), images, labels, TrainConfig(epochs=5, batch_size=64),
-                   should_stop=stop)  # fmt: skip
+    result = train(LeNet5(), images, labels, TrainConfig(epochs=5, batch_size=64), should_stop=stop)
     assert not result.completed and result.epochs_run == 0 and len(calls) == 4
 
 
@@ -77,8 +83,13 @@ def test_sample_weights_decide_what_an_epoch_sees():
     weights = np.array([1.0] * 100 + [0.0] * 100)  # never draw a blank one
     torch.manual_seed(0)
     model = LeNet5()
-    train(model, images, labels, TrainConfig(epochs=3, batch_size=50, augment=False),
-          sample_weights=weights)  # fmt: skip
+    train(
+        model,
+        images,
+        labels,
+        TrainConfig(epochs=3, batch_size=50, augment=False),
+        sample_weights=weights,
+    )
     assert evaluate(model, images, labels).predictions.tolist() == [1] * 200
 
 
