@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,9 +87,13 @@ def load_checkpoint(path: str | os.PathLike) -> LoadedModel:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # truncated zip, pickled code, random bytes...
-        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        if "weights_only" in str(exc) or "Unsupported global" in str(exc):
+        message = str(exc)
+        if "Unsupported global" in message:
             reason = "it contains Python objects other than weights, which are never loaded"
+        elif isinstance(exc, pickle.UnpicklingError) or "WeightsUnpickler" in message:
+            reason = "its contents are not a PyTorch checkpoint (corrupt or another kind of file)"
+        else:
+            reason = message.splitlines()[0][:200] if message else type(exc).__name__
         raise CheckpointError(f"{path.name} is not a usable checkpoint: {reason}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or "model" not in data:
         raise CheckpointError(f"{path.name} is not a lenet-gui checkpoint (format {FORMAT!r}).")

@@ -138,6 +138,10 @@ def cmd_train(args) -> int:
         test_images, test_labels = load_mnist(folder, "test")
     except MnistError as exc:
         raise SystemExit(f"error: {exc}") from None
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.limit:
         images, labels = images[: args.limit], labels[: args.limit]
     config = TrainConfig(
@@ -256,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--no-augment", action="store_true")
     tr.add_argument("--limit", type=int, help="train on the first N images only")
+    tr.add_argument("--threads", type=int, help="torch threads (1 is fastest on a busy machine)")
     tr.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint")
     tr.add_argument(
         "--pen", metavar="FILE", help="also measure pen-digit accuracy (not trained on)"

@@ -1,0 +1,175 @@
+"""Latency from a mouse-move event on the canvas to the scores and feature maps being updated.
+
+Draws real pen digits (or synthetic strokes if the pen-digit file is absent) with QMouseEvents,
+one move per turn of the event loop as a real pen gives them, and times each move until the
+window has classified (every view holds the new data) and until it has repainted. Prints the
+median, p95 and max, and a breakdown of one classification. Offscreen by default.
+
+    python benchmarks/bench_gui_latency.py [--moves 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+_tmp = tempfile.mkdtemp(prefix="lenet-gui-bench-")
+os.environ["LENET_GUI_DATA_DIR"] = os.path.join(_tmp, "data")  # never touch the user's files
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_tmp, "config")
+
+from PySide6.QtCore import QEvent, QPointF, Qt  # noqa: E402
+from PySide6.QtGui import QMouseEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+PEN_DIGITS = Path(
+    os.environ.get("LENET_PEN_DIGITS", ROOT.parent / "shared/data/pen-digits/unipen_dev.json.gz")
+)
+
+
+def strokes_to_draw(side: float, count: int) -> list:
+    """Digits as lists of strokes in canvas pixels: pen digits if available, else loops."""
+    if PEN_DIGITS.is_file():
+        from lenet_gui.pen_digits import CANVAS, load_pen_digits, pen_drawings
+
+        digits = load_pen_digits(PEN_DIGITS)[:count]
+        scale = side / CANVAS
+        return [
+            [[(x * scale, y * scale) for x, y in s] for s in d.strokes]
+            for d in pen_drawings(digits)
+        ]
+    return [
+        [
+            [
+                (side * (0.5 + 0.3 * math.cos(t / 8 + k)), side * (0.5 + 0.35 * math.sin(t / 8)))
+                for t in range(60)
+            ]
+        ]
+        for k in range(count)
+    ]
+
+
+def send(widget, kind, point, button, buttons) -> None:
+    pos = QPointF(*point)
+    event = QMouseEvent(
+        kind, pos, widget.mapToGlobal(pos), button, buttons, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.ceil(q * len(ordered)) - 1)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=400, help="mouse moves to time")
+    args = parser.parse_args()
+
+    app = QApplication(sys.argv[:1])
+    from lenet_gui.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    app.processEvents()
+    loaded = []
+    window.model_changed.connect(loaded.append)
+    window.load_initial_model()  # as the app does: background load, then set_num_threads(1)
+    while not loaded:
+        app.processEvents()
+        time.sleep(0.005)
+    canvas = window.canvas
+    classified_at: list[float] = []
+    window.classified.connect(lambda _: classified_at.append(time.perf_counter()))
+    began_at: list[float] = []
+    classify = window.classify_now
+
+    def timed_classify() -> None:  # note when the coalesced classification starts
+        began_at.append(time.perf_counter())
+        classify()
+
+    window.classify_now = timed_classify
+
+    to_classified, to_painted, handled, waited, classifying = [], [], [], [], []
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for digit in strokes_to_draw(canvas.width(), 200):
+        window.canvas.clear()
+        app.processEvents()
+        for stroke in digit:
+            send(canvas, QEvent.Type.MouseButtonPress, stroke[0], left, left)
+            app.processEvents()
+            for point in stroke[1:]:
+                classified_at.clear()
+                began_at.clear()
+                started = time.perf_counter()
+                send(canvas, QEvent.Type.MouseMove, point, none, left)
+                sent = time.perf_counter()
+                while not classified_at:
+                    app.processEvents()
+                app.processEvents()  # the repaints the classification scheduled
+                to_classified.append(1000 * (classified_at[0] - started))
+                to_painted.append(1000 * (time.perf_counter() - started))
+                handled.append(1000 * (sent - started))
+                waited.append(1000 * (began_at[0] - sent))
+                classifying.append(1000 * (classified_at[0] - began_at[0]))
+            send(canvas, QEvent.Type.MouseButtonRelease, stroke[-1], left, none)
+            app.processEvents()
+        if len(to_classified) >= args.moves:
+            break
+
+    print(
+        f"canvas {canvas.width()}x{canvas.height()} px, {len(to_classified)} mouse moves, "
+        f"torch threads {__import__('torch').get_num_threads()}, "
+        f"platform {app.platformName()}"
+    )
+    for name, values in (
+        ("move -> scores and maps updated", to_classified),
+        ("move -> window repainted", to_painted),
+        ("  canvas handles the move", handled),
+        ("  until the classification starts", waited),
+        ("  classification and view updates", classifying),
+    ):
+        print(
+            f"{name:<34} median {statistics.median(values):6.2f} ms   "
+            f"p95 {percentile(values, 0.95):6.2f} ms   max {max(values):6.2f} ms"
+        )
+    print_breakdown(window)
+    window.close()
+    return 0
+
+
+def print_breakdown(window) -> None:
+    """Where one classification's time goes (median of 200 runs on the last drawing)."""
+    from lenet_gui.inference import inspect
+    from lenet_gui.preprocess import prepare_drawing
+
+    drawing = window.current_drawing()
+    model = window.loaded_model.model
+    prepared = prepare_drawing(drawing)
+    inspection = inspect(model, prepared)
+    parts = {
+        "prepare_drawing": lambda: prepare_drawing(drawing),
+        "inspect (forward)": lambda: inspect(model, prepared),
+        "update the views": lambda: window._show(inspection, ""),
+    }
+    for name, run in parts.items():
+        times = []
+        for _ in range(200):
+            started = time.perf_counter()
+            run()
+            times.append(1000 * (time.perf_counter() - started))
+        print(f"  {name:<20} median {statistics.median(times):6.2f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""Start-up: the window first, then the model (torch imports in the background).
+
+A frozen windowed app has `sys.stdout` and `sys.stderr` set to None, so nothing here prints
+unguarded; errors go to `user_data_dir()/lenet-gui.log` and to a message box.
+
+Set LENET_GUI_STARTUP_PROBE=1 to have the start-up times written to stderr (one JSON line per
+event, wall-clock seconds), or =exit to also quit once the first prediction is ready; the
+start-up benchmark and test use it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import sys
+import time
+import traceback
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .. import __version__, paths
+
+PROBE_ENV = "LENET_GUI_STARTUP_PROBE"
+LOG_NAME = "lenet-gui.log"
+
+
+def _write_stderr(text: str) -> None:
+    stream = sys.stderr
+    if stream is not None:
+        try:
+            stream.write(text + "\n")
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def log_error(text: str) -> None:
+    """Append a traceback or message to the log file, and to stderr when there is one."""
+    _write_stderr(text)
+    try:
+        log = paths.user_data_dir() / LOG_NAME
+        stamp = _dt.datetime.now().isoformat(timespec="seconds")
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {stamp} lenet-gui {__version__}\n{text}\n")
+    except OSError:
+        pass
+
+
+def _probe(event: str, **extra) -> None:
+    _write_stderr("lenet-gui-startup " + json.dumps({"event": event, "time": time.time(), **extra}))
+
+
+class _FirstPaint(QObject):
+    """Notes when a widget is first painted: the moment the window is really on screen."""
+
+    def __init__(self, widget) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self._widget and event.type() == QEvent.Type.Paint:
+            self._widget.removeEventFilter(self)
+            _probe("window_shown", torch_imported="torch" in sys.modules)
+        return False
+
+
+def _install_excepthook() -> None:
+    """Exceptions in slots would otherwise vanish in a windowed build: log them, say so."""
+    showing = []
+
+    def hook(exc_type, exc, tb) -> None:
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        log_error(text)
+        if QApplication.instance() is not None and not showing:
+            showing.append(True)
+            try:
+                QMessageBox.critical(
+                    None,
+                    "lenet-gui: unexpected error",
+                    f"{exc_type.__name__}: {exc}\n\nDetails were written to "
+                    f"{paths.user_data_dir() / LOG_NAME}.",
+                )
+            finally:
+                showing.clear()
+
+    sys.excepthook = hook
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    """Show the main window, then load the model; returns the exit code."""
+    probe = os.environ.get(PROBE_ENV, "")
+    app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
+    try:
+        app.setApplicationName(paths.APP_NAME)
+        app.setApplicationVersion(__version__)
+        icon = paths.resource_path("icon.png")
+        if icon.is_file():
+            app.setWindowIcon(QIcon(str(icon)))
+        _install_excepthook()
+        from .main_window import MainWindow
+
+        window = MainWindow()
+        if probe:
+            _FirstPaint(window.canvas)
+            window.model_changed.connect(lambda loaded: _on_probe_model_ready(app, probe))
+        window.show()
+        QTimer.singleShot(0, window.load_initial_model)
+    except Exception as exc:
+        log_error(traceback.format_exc())
+        QMessageBox.critical(
+            None,
+            "lenet-gui could not start",
+            f"{type(exc).__name__}: {exc}\n\nDetails were written to "
+            f"{paths.user_data_dir() / LOG_NAME}.",
+        )
+        return 1
+    return app.exec()
+
+
+def _on_probe_model_ready(app: QApplication, probe: str) -> None:
+    _probe("model_ready")
+    if probe == "exit":
+        QTimer.singleShot(0, app.quit)

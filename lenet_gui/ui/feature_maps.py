@@ -1,0 +1,352 @@
+"""Inside the network: every layer's activations for the current drawing, in one painted view.
+
+About 260 maps and units are coloured in numpy and composed into one frame over a cached
+background (labels, legend, connection table, frames), which is then drawn with a single call:
+far cheaper than a widget, or even a draw call, per map. C1 and S2 tiles share columns (S2 map
+i subsamples C1 map i), as do C3 and S4; between S2 and C3 sits the paper's connection table.
+Hovering names a map, a position and its value and highlights what is connected; clicking
+enlarges.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from .colormap import SQUASH_LIMIT, gradient, lut_pixels
+from .explanations import LAYER_TITLES, layer_tooltip
+from .map_layout import F6_SHAPE, GAP, KERNELS, LABEL_W, Layout, Tile, compute_layout
+
+EMPTY = np.uint32(0xFFECEDF0)  # a tile with nothing to show yet
+
+
+class FeatureMapsView(QWidget):
+    """The activations of C1, S2, C3, S4, C5, F6 and the output, with a legend."""
+
+    map_clicked = Signal(str, int)  # layer name (or "C1 kernels"), map index
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._activations: dict[str, np.ndarray] | None = None
+        self._kernels: np.ndarray | None = None  # (6, 5, 5)
+        self._table: tuple[tuple[int, ...], ...] | None = None
+        self._pixels: dict[str, np.ndarray] = {}  # layer -> (n, rows, cols) coloured uint32
+        self._show_kernels = True
+        self._message = "Loading the model…"
+        self._hover: Tile | None = None
+        self._layout = Layout()
+        self._static: np.ndarray | None = None  # the background, device pixels, uint32
+        self._frame: QImage | None = None  # background and maps, what paintEvent draws
+        self._frame_pixels: np.ndarray | None = None  # the memory `_frame` shows
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._relayout()
+
+    # -- data --------------------------------------------------------------------------------
+
+    def set_network(self, kernels: np.ndarray, c3_table) -> None:
+        """What belongs to the model rather than to a drawing: C1's kernels, C3's table."""
+        self._kernels = np.asarray(kernels, dtype=np.float32).reshape(6, 5, 5)
+        self._table = tuple(tuple(t) for t in c3_table)
+        self._pixels[KERNELS] = lut_pixels(self._kernels, float(np.abs(self._kernels).max()) or 1)
+        self._relayout()
+
+    def set_activations(self, activations: dict[str, np.ndarray] | None, message: str = "") -> None:
+        """Show one drawing's activations (layer name -> array), or none with a message."""
+        self._activations = activations
+        self._message = message
+        for layer in ("C1", "S2", "C3", "S4", "C5", "F6", "output"):
+            self._pixels.pop(layer, None)
+        if activations is not None:
+            for layer in ("C1", "S2", "C3", "S4"):
+                self._pixels[layer] = lut_pixels(activations[layer], SQUASH_LIMIT)
+            self._colour_units()
+        self._frame = None
+        self.update()
+
+    def _colour_units(self) -> None:
+        """C5 and F6 as grids of units (C5's grid depends on the layout), output as cells."""
+        acts = self._activations
+        self._pixels["C5"] = lut_pixels(acts["C5"].reshape(1, *self._layout.c5_shape), SQUASH_LIMIT)
+        self._pixels["F6"] = lut_pixels(acts["F6"].reshape(1, *F6_SHAPE), SQUASH_LIMIT)
+        logits = acts["output"]
+        self._pixels["output"] = lut_pixels(logits.reshape(10, 1, 1), float(np.abs(logits).max()))
+
+    def activations(self) -> dict[str, np.ndarray] | None:
+        return self._activations
+
+    def set_show_kernels(self, show: bool) -> None:
+        self._show_kernels = bool(show)
+        self._relayout()
+
+    def tiles(self) -> list[Tile]:
+        return list(self._layout.tiles)
+
+    # -- geometry ----------------------------------------------------------------------------
+
+    def _relayout(self) -> None:
+        shape = self._layout.c5_shape
+        self._layout = compute_layout(
+            self.width(), self.height(), self._show_kernels, self._table is not None
+        )
+        if self._layout.c5_shape != shape and self._activations is not None:
+            self._colour_units()
+        self.updateGeometry()
+        self._invalidate()
+
+    def minimumSizeHint(self) -> QSize:
+        small = compute_layout(0, 0, self._show_kernels, self._table is not None)
+        return QSize(small.width, small.height)
+
+    def sizeHint(self) -> QSize:
+        return QSize(620, 640)
+
+    def resizeEvent(self, event) -> None:
+        self._relayout()
+        super().resizeEvent(event)
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def _value(self, tile: Tile, row: int, col: int) -> float | None:
+        if tile.layer == KERNELS:
+            return None if self._kernels is None else float(self._kernels[tile.index, row, col])
+        if self._activations is None:
+            return None
+        act = self._activations[tile.layer]
+        if tile.layer in ("C1", "S2", "C3", "S4"):
+            return float(act[tile.index, row, col])
+        if tile.layer == "output":
+            return float(act[tile.index])
+        return float(act[row * tile.shape[1] + col])
+
+    def _related(self) -> set[tuple[str, int]]:
+        """Tiles connected to the hovered one: C1 i <-> S2 i, S2 maps <-> the C3 maps they feed."""
+        hover, table = self._hover, self._table
+        if hover is None:
+            return set()
+        i = hover.index
+        pairs = {
+            KERNELS: [("C1", i), ("S2", i)],
+            "C1": [(KERNELS, i), ("S2", i)],
+            "S2": [("C1", i)] + [("C3", j) for j, t in enumerate(table or ()) if i in t],
+            "C3": [("S4", i)] + [("S2", s) for s in (table[i] if table else ())],
+            "S4": [("C3", i)],
+        }
+        return set(pairs.get(hover.layer, []))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.drawImage(0, 0, self._composed())
+        if self._message:
+            first = self._layout.first("C3")
+            if first is not None:
+                top, height = first.rect.top() - 2, first.rect.height() + 4
+                band = QRectF(LABEL_W, top, self.width() - LABEL_W, height)
+                painter.fillRect(band, QColor(255, 255, 255, 215))
+                painter.setPen(QColor(110, 115, 125))
+                painter.drawText(band, Qt.AlignmentFlag.AlignCenter, self._message)
+
+    def _composed(self) -> QImage:
+        """The background with every tile's pixels pasted in, nearest-neighbour, in numpy.
+
+        Tiles of a layer share one size, so each layer is scaled in a single indexing step.
+        """
+        ratio = self.devicePixelRatioF()
+        if self._frame is not None and self._frame.devicePixelRatio() == ratio:
+            return self._frame
+        frame = self._background(ratio).copy()
+        height, width = frame.shape
+        by_layer: dict[str, list[Tile]] = {}
+        for tile in self._layout.tiles:
+            by_layer.setdefault(tile.layer, []).append(tile)
+        for layer, tiles in by_layer.items():
+            r = tiles[0].rect
+            w, h = round(r.width() * ratio), round(r.height() * ratio)
+            pixels = self._pixels.get(layer)
+            if pixels is not None:
+                rows, cols = tiles[0].shape
+                ys, xs = (np.arange(h) * rows) // h, (np.arange(w) * cols) // w
+                pixels = pixels[:, ys][:, :, xs]  # (n, h, w) at display size
+            for tile in tiles:
+                x0, y0 = round(tile.rect.left() * ratio), round(tile.rect.top() * ratio)
+                if x0 < 0 or y0 < 0 or x0 + w > width or y0 + h > height:
+                    continue
+                frame[y0 : y0 + h, x0 : x0 + w] = EMPTY if pixels is None else pixels[tile.index]
+        image = QImage(frame.data, width, height, 4 * width, QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(ratio)
+        self._frame, self._frame_pixels = image, frame  # the image uses the array's memory
+        return image
+
+    def _background(self, ratio: float) -> np.ndarray:
+        """Everything that does not change while drawing, painted once per layout or hover."""
+        size = QSize(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
+        if self._static is None or self._static.shape != (size.height(), size.width()):
+            image = QImage(size, QImage.Format.Format_RGB32)
+            image.setDevicePixelRatio(ratio)
+            image.fill(self.palette().window().color())
+            painter = QPainter(image)
+            painter.setFont(self.font())
+            self._paint_static(painter)
+            painter.end()
+            bits = np.frombuffer(image.constBits(), np.uint32, count=size.width() * size.height())
+            self._static = bits.reshape(size.height(), size.width()).copy()
+        return self._static
+
+    def _invalidate(self) -> None:
+        self._static = None
+        self._frame = None
+        self.update()
+
+    def _paint_static(self, painter: QPainter) -> None:
+        self._paint_legend(painter)
+        related = self._related()
+        label_font = QFont(painter.font())
+        label_font.setBold(True)
+        small_font = QFont(painter.font())
+        small_font.setPointSizeF(max(7.5, small_font.pointSizeF() * 0.85))
+        top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        for layer, rect in self._layout.labels:
+            title, shape = LAYER_TITLES[layer]
+            painter.setFont(label_font)
+            painter.setPen(QColor(40, 40, 50))
+            painter.drawText(rect, top_left, title)
+            painter.setFont(small_font)
+            painter.setPen(QColor(110, 115, 125))
+            painter.drawText(rect.adjusted(0, 15, 0, 0), top_left, shape)
+        grid = QPen(QColor(175, 178, 186), 1)
+        painter.setFont(small_font)
+        for tile in self._layout.tiles:  # frames just outside the tiles, so maps paint over none
+            if tile is self._hover or (tile.layer, tile.index) in related:
+                colour = QColor(20, 20, 20) if tile is self._hover else QColor(255, 150, 0)
+                painter.setPen(QPen(colour, 2))
+                painter.drawRect(tile.rect.adjusted(-1, -1, 1, 1))
+            else:
+                painter.setPen(grid)
+                painter.drawRect(tile.rect.adjusted(-0.5, -0.5, 0.5, 0.5))
+            if tile.layer == "output":
+                painter.setPen(QColor(60, 60, 70))
+                below = QRectF(tile.rect.left(), tile.rect.bottom() + 1, tile.rect.width(), 16)
+                painter.drawText(below, Qt.AlignmentFlag.AlignHCenter, str(tile.index))
+        if self._layout.table is not None:
+            self._paint_table(painter)
+
+    def _paint_legend(self, painter: QPainter) -> None:
+        bar = QRectF(LABEL_W, 6, max(120.0, min(240.0, self.width() - LABEL_W - 200)), 12)
+        painter.fillRect(bar, gradient(bar.left(), bar.right()))
+        painter.setPen(QColor(150, 150, 160))
+        painter.drawRect(bar)
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.5, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        painter.setPen(QColor(70, 75, 85))
+        below = bar.bottom() + 2
+        for x, text, align in (
+            (bar.left(), f"−{SQUASH_LIMIT:.2f}", Qt.AlignmentFlag.AlignLeft),
+            (bar.center().x() - 30, "0", Qt.AlignmentFlag.AlignHCenter),
+            (bar.right() - 60, f"+{SQUASH_LIMIT:.2f}", Qt.AlignmentFlag.AlignRight),
+        ):
+            painter.drawText(QRectF(x, below, 60, 14), align, text)
+        label = QRectF(0, 4, LABEL_W - 6, 34)
+        painter.drawText(label, Qt.AlignmentFlag.AlignLeft, "Activation")
+        note = QRectF(bar.right() + 12, 2, self.width() - bar.right() - 14, 34)
+        text = "C1–F6: the squashing range\noutput: ± the largest |logit|"
+        painter.drawText(note, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
+
+    def _paint_table(self, painter: QPainter) -> None:
+        """A dot where S2 map i (row) feeds C3 map j (column), orange for the hovered map."""
+        area, (cell_w, cell_h) = self._layout.table, self._layout.table_cell
+        hover = self._hover
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for j, sources in enumerate(self._table or ()):
+            cx = area.left() + (j + 0.5) * cell_w - GAP / 2
+            for i in range(6):
+                on = i in sources
+                lit = hover is not None and (
+                    (hover.layer == "C3" and hover.index == j)
+                    or (hover.layer == "S2" and hover.index == i)
+                )
+                colour = QColor(255, 150, 0) if on and lit else QColor(60, 65, 80)
+                painter.setBrush(colour if on else QColor(210, 213, 220))
+                r = min(cell_h, cell_w) * (0.36 if on else 0.14)
+                painter.drawEllipse(QPointF(cx, area.top() + (i + 0.5) * cell_h), r, r)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    # -- interaction -------------------------------------------------------------------------
+
+    def tile_at(self, pos: QPointF) -> Tile | None:
+        for tile in self._layout.tiles:
+            if tile.rect.contains(pos):
+                return tile
+        return None
+
+    def _table_cell_at(self, pos: QPointF) -> tuple[int, int] | None:
+        area = self._layout.table
+        if area is None or not area.contains(pos):
+            return None
+        cell_w, cell_h = self._layout.table_cell
+        return int((pos.y() - area.top()) // cell_h), int((pos.x() - area.left()) // cell_w)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        tile = self.tile_at(pos)
+        if tile is not self._hover:
+            self._hover = tile
+            self._invalidate()
+        text = self._tooltip_at(pos, tile)
+        if text:
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+        else:
+            QToolTip.hideText()
+
+    def _tooltip_at(self, pos: QPointF, tile: Tile | None) -> str:
+        if tile is not None:
+            rows, cols = tile.shape
+            row = min(rows - 1, int((pos.y() - tile.rect.top()) / tile.rect.height() * rows))
+            col = min(cols - 1, int((pos.x() - tile.rect.left()) / tile.rect.width() * cols))
+            return self._describe(tile, row, col)
+        cell = self._table_cell_at(pos)
+        if cell is not None and self._table is not None:
+            s2, c3 = cell
+            if 0 <= s2 < 6 and 0 <= c3 < 16:
+                feeds = "feeds" if s2 in self._table[c3] else "does not feed"
+                inputs = ", ".join(map(str, self._table[c3]))
+                return f"S2 map {s2} {feeds} C3 map {c3}<br>C3 map {c3} sees S2 maps {inputs}"
+        for layer, rect in self._layout.labels:
+            if rect.contains(pos):
+                return layer_tooltip(layer)
+        return ""
+
+    def _describe(self, tile: Tile, row: int, col: int) -> str:
+        value = self._value(tile, row, col)
+        shown = "" if value is None else f": <b>{value:+.3f}</b>"
+        if tile.layer == KERNELS:
+            return f"C1 kernel {tile.index}, row {row}, column {col}{shown}<br>click to enlarge"
+        if tile.layer in ("C1", "S2", "C3", "S4"):
+            extra = ""
+            if tile.layer == "C3" and self._table is not None:
+                extra = "<br>fed by S2 maps " + ", ".join(map(str, self._table[tile.index]))
+            return (
+                f"{tile.layer} map {tile.index}, row {row}, column {col}{shown}{extra}"
+                "<br>click to enlarge"
+            )
+        if tile.layer == "output":
+            return f"output unit {tile.index} (digit {tile.index}), logit{shown}"
+        unit = row * tile.shape[1] + col
+        where = f" (row {row}, column {col} of the 7×12 image)" if tile.layer == "F6" else ""
+        return f"{tile.layer} unit {unit}{where}{shown}<br>click to enlarge"
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        tile = self.tile_at(event.position())
+        if tile is not None and event.button() == Qt.MouseButton.LeftButton:
+            index = tile.index if tile.layer != "output" else 0
+            self.map_clicked.emit(tile.layer, index)
+
+    def leaveEvent(self, event) -> None:
+        self._hover = None
+        self._invalidate()
+        super().leaveEvent(event)

@@ -1,0 +1,146 @@
+"""What the network sees: each preprocessing stage between the drawing and LeNet-5's 32x32 input.
+
+The stages are the core's `PreparedInput` arrays, shown as they are (white ink on black, as MNIST
+is usually shown), pixelated where the network works at low resolution.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from ..preprocess import BACKGROUND_VALUE, FIELD, FIT_BOX, INK_VALUE, INPUT_SIZE
+from .colormap import gray_image
+
+STAGES = (
+    (
+        "ink_crop",
+        "Ink crop",
+        "The drawing cropped to its ink and scaled to a working size; the preprocessing also "
+        "evens the strokes to MNIST's typical width for a digit of that size, so the brush "
+        "changes what you see more than what the network reads",
+    ),
+    (
+        "fitted",
+        f"Fit {FIT_BOX}×{FIT_BOX}",
+        f"Scaled (anti-aliased) so its longest side is {FIT_BOX} pixels, keeping the aspect "
+        "ratio, as MNIST's digits were",
+    ),
+    (
+        "centred",
+        f"Centred {FIELD}×{FIELD}",
+        f"Placed in a {FIELD}×{FIELD} field with its centre of mass in the middle, like MNIST",
+    ),
+    (
+        "field",
+        f"Input {INPUT_SIZE}×{INPUT_SIZE}",
+        f"Padded to {INPUT_SIZE}×{INPUT_SIZE}, what LeNet-5 sees: the border lets C3's "
+        "receptive fields reach stroke ends near the edge (the dashed square is the "
+        f"{FIELD}×{FIELD} field). Ink 0..1 becomes {BACKGROUND_VALUE}..{INK_VALUE}.",
+    ),
+)
+
+CAPTION_HEIGHT = 20
+GAP = 8
+
+
+class InputStagesView(QWidget):
+    """Four tiles in a row: ink crop, 20x20 fit, 28x28 by centre of mass, 32x32 field."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._arrays: dict | None = None
+        self._images: dict[str, QImage] = {}
+        self.setMouseTracking(True)
+        self.setMinimumSize(4 * 64 + 3 * GAP, 64 + CAPTION_HEIGHT)
+
+    def sizeHint(self) -> QSize:
+        return QSize(4 * 110 + 3 * GAP, 110 + CAPTION_HEIGHT)
+
+    def set_prepared(self, prepared) -> None:
+        """Show a `PreparedInput`, or nothing for None (a blank drawing)."""
+        if prepared is None:
+            self._arrays, self._images = None, {}
+        else:
+            self._arrays = {key: getattr(prepared, key) for key, _, _ in STAGES}
+            self._images = {key: gray_image(a) for key, a in self._arrays.items()}
+        self.update()
+
+    def has_input(self) -> bool:
+        return self._arrays is not None
+
+    def _tile_side(self) -> int:
+        return max(24, min((self.width() - 3 * GAP) // 4, self.height() - CAPTION_HEIGHT))
+
+    def _tile_rect(self, i: int) -> QRect:
+        side = self._tile_side()
+        left = (self.width() - (4 * side + 3 * GAP)) // 2
+        return QRect(left + i * (side + GAP), 0, side, side)
+
+    def _image_rect(self, key: str, tile: QRect) -> QRectF:
+        """Where a stage's pixels go inside its tile: the fit keeps its 20-pixel box scale."""
+        image = self._images[key]
+        w, h = image.width(), image.height()
+        if key == "fitted":  # the 20-pixel box, with a pixel of margin to show its edges
+            scale = tile.width() / (FIT_BOX + 2)
+        elif key == "ink_crop":  # the same margin, relative to the crop's longest side
+            scale = tile.width() / (max(w, h) * (FIT_BOX + 2) / FIT_BOX)
+        else:
+            scale = min(tile.width() / w, tile.height() / h)
+        rect = QRectF(0, 0, w * scale, h * scale)
+        rect.moveCenter(QRectF(tile).center())
+        return rect
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        caption_font = painter.font()
+        caption_font.setPointSizeF(max(8.0, caption_font.pointSizeF() * 0.92))
+        painter.setFont(caption_font)
+        for i, (key, caption, _) in enumerate(STAGES):
+            tile = self._tile_rect(i)
+            painter.fillRect(tile, QColor(0, 0, 0))
+            if key in self._images:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, key == "ink_crop")
+                painter.drawImage(self._image_rect(key, tile), self._images[key])
+                if key == "field":  # the 28x28 MNIST field inside the padding
+                    cell = tile.width() / INPUT_SIZE
+                    pad = (INPUT_SIZE - FIELD) / 2 * cell
+                    inner = QRectF(tile).adjusted(pad, pad, -pad, -pad)
+                    painter.setPen(QPen(QColor(80, 160, 255, 170), 1, Qt.PenStyle.DashLine))
+                    painter.drawRect(inner)
+            painter.setPen(QColor(70, 75, 85))
+            painter.drawText(
+                QRect(
+                    tile.left() - GAP // 2, tile.bottom() + 2, tile.width() + GAP, CAPTION_HEIGHT
+                ),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                caption,
+            )
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        for i, (key, caption, explanation) in enumerate(STAGES):
+            tile = self._tile_rect(i)
+            if not tile.contains(pos.toPoint()):
+                continue
+            text = f"<b>{caption}</b><br>{explanation}"
+            if self._arrays is not None:
+                text += self._pixel_text(key, tile, pos)
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+            return
+        QToolTip.hideText()
+
+    def _pixel_text(self, key: str, tile: QRect, pos: QPointF) -> str:
+        array = self._arrays[key]
+        rect = self._image_rect(key, tile)
+        if not rect.contains(pos):
+            return ""
+        h, w = array.shape
+        col = min(w - 1, int((pos.x() - rect.left()) / rect.width() * w))
+        row = min(h - 1, int((pos.y() - rect.top()) / rect.height() * h))
+        ink = float(array[row, col])
+        text = f"<br>row {row}, column {col}: ink {ink:.2f}"
+        if key == "field":
+            text += f" → input {BACKGROUND_VALUE + ink * (INK_VALUE - BACKGROUND_VALUE):.3f}"
+        return text

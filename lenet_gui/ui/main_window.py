@@ -1,0 +1,620 @@
+"""The main window: wires the canvas, the prediction and the network views to the core.
+
+Classification runs on the GUI thread: rendering and preparing a drawing take a few ms, the
+LeNet-5 forward about 1 ms and the views under 1 ms (`benchmarks/bench_gui_latency.py`).
+`strokes_changed` only starts a zero-interval single-shot timer if none is pending, so however
+fast the mouse moves there is at most one classification per turn of the event loop.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import time
+from collections import deque
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QSlider,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import paths
+from ..preprocess import Drawing, prepare_drawing, prepare_image
+from .canvas import DrawingCanvas, SquareHolder
+from .explanations import ABOUT_HTML
+from .feature_maps import FeatureMapsView
+from .input_view import InputStagesView
+from .map_detail import MapDetailDialog
+from .model_loader import ModelLoader
+from .scores import PredictionPanel
+from .settings import PEN_FRACTION_RANGE, Settings
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+MODEL_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
+MODEL_SUFFIXES = (".pt", ".pth")
+BRUSH_STEPS = 200  # slider units per canvas side: 1 step = 0.5% of the side
+
+
+class MainWindow(QMainWindow):
+    """Public API (used by other dialogs): `set_model`, `current_drawing`, `loaded_model`,
+    `model_menu`, `tool_bar`, `model_changed`; `canvas.strokes_changed`."""
+
+    model_changed = Signal(object)  # the LoadedModel now active
+    classified = Signal(object)  # the Inspection now shown, None for no digit or no model
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self._loaded = None  # LoadedModel
+        self._inspection = None  # what the views show
+        self._image_prepared = None  # PreparedInput of an opened image, while it is shown
+        self._details: list[MapDetailDialog] = []
+        self._loader: ModelLoader | None = None
+        self._painted = False  # has the window been on screen yet?
+        self._timing_shown = 0.0
+        self._timings: deque[float] = deque(maxlen=30)  # the last classifications, in ms
+        self._load_pending = False
+        self._classify_timer = QTimer(self, singleShot=True, interval=0)
+        self._classify_timer.timeout.connect(self._on_classify_timer_timeout)
+
+        self._build_views()
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._restore()
+        self._update_title()
+
+    # -- public API --------------------------------------------------------------------------
+
+    @property
+    def loaded_model(self):
+        """The active LoadedModel, or None while the start-up model is loading."""
+        return self._loaded
+
+    def current_drawing(self) -> Drawing:
+        return self.canvas.drawing()
+
+    def current_inspection(self):
+        return self._inspection
+
+    def set_model(self, loaded) -> None:
+        """Switch to `loaded` at once and classify what is on the canvas with it."""
+        from ..model import C3_TABLE
+
+        self._loaded = loaded
+        kernels = loaded.model.c1.weight.detach().cpu().numpy()[:, 0]  # (6, 5, 5)
+        self.feature_view.set_network(kernels, C3_TABLE)
+        self.settings.last_model = None if self._is_bundled(loaded.path) else str(loaded.path)
+        self.details_action.setEnabled(True)
+        self.revert_action.setEnabled(not self._is_bundled(loaded.path))
+        self._update_title()
+        self.model_changed.emit(loaded)
+        self.classify_now()
+
+    def open_image_file(self, path: str | Path) -> bool:
+        """Show an image file on the canvas and classify it through `prepare_image`."""
+        path = Path(path)
+        try:
+            with Image.open(path) as im:
+                im.load()
+                picture = im.copy()
+            prepared = prepare_image(picture)
+        except (OSError, UnidentifiedImageError, ValueError) as exc:
+            QMessageBox.warning(
+                self, "Cannot open image", f"{path.name} is not a readable image of a digit:\n{exc}"
+            )
+            return False
+        rgba = picture.convert("RGBA")
+        image = QImage(
+            rgba.tobytes(), rgba.width, rgba.height, 4 * rgba.width, QImage.Format.Format_RGBA8888
+        ).copy()
+        self.canvas.clear()
+        self.canvas.set_backdrop(image)
+        self._image_prepared = prepared
+        self.settings.last_folder = str(path.parent)
+        self.statusBar().showMessage(f"Classifying the image {path.name}", 5000)
+        self.classify_now()
+        return True
+
+    def open_model_file(self, path: str | Path) -> bool:
+        """Load a checkpoint; on any problem say why and keep the current model."""
+        from ..checkpoint import CheckpointError, describe, load_checkpoint
+
+        try:
+            loaded = load_checkpoint(path)
+        except CheckpointError as exc:
+            current = self._loaded.name if self._loaded else "none"
+            QMessageBox.warning(
+                self, "Cannot open model", f"{exc}\n\nThe current model ({current}) stays active."
+            )
+            return False
+        self.set_model(loaded)
+        rows = ", ".join(f"{label}: {value}" for label, value in describe(loaded.metadata)[:3])
+        self.statusBar().showMessage(f"Opened {loaded.name} — {rows}", 10000)
+        return True
+
+    def load_initial_model(self) -> None:
+        """Load the last model (else the bundled one) once the window has been painted.
+
+        Importing torch holds Python's lock while its libraries load, which would delay the
+        first paint; so the loading waits for it (or for a second, if the window is hidden).
+        """
+        if self._painted:
+            QTimer.singleShot(0, self._start_loader)
+        else:
+            self._load_pending = True
+            QTimer.singleShot(1000, self._start_loader)
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.canvas and event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            if self._load_pending:
+                QTimer.singleShot(0, self._start_loader)
+        return super().eventFilter(watched, event)
+
+    def _start_loader(self) -> None:
+        if self._loader is not None:
+            return
+        candidates = [paths.bundled_checkpoint()]
+        if self.settings.last_model:
+            candidates.insert(0, Path(self.settings.last_model))
+        self._loader = ModelLoader(self)
+        self._loader.loaded.connect(self._on_loader_loaded)
+        self._loader.failed.connect(self._on_loader_failed)
+        self._loader.start(candidates)
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _build_views(self) -> None:
+        self.canvas = DrawingCanvas()
+        self.canvas.set_pen_fraction(self.settings.pen_fraction)
+        self.canvas.strokes_changed.connect(self._on_canvas_strokes_changed)
+        self.canvas.history_changed.connect(self._on_canvas_history_changed)
+        self.canvas.file_dropped.connect(self._on_canvas_file_dropped)
+        self.canvas.installEventFilter(self)
+        self.input_view = InputStagesView()
+        self.input_view.setFixedHeight(128)
+        self.prediction_panel = PredictionPanel()
+        self.feature_view = FeatureMapsView()
+        self.feature_view.set_show_kernels(self.settings.show_kernels)
+        self.feature_view.map_clicked.connect(self._on_feature_view_map_clicked)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 4, 8)
+        left_layout.addWidget(SquareHolder(self.canvas), 1)
+        stages_title = QLabel("<b>What the network sees</b>")
+        stages_title.setToolTip("The preprocessing that turns the drawing into LeNet-5's input")
+        left_layout.addWidget(stages_title)
+        left_layout.addWidget(self.input_view)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(self.feature_view)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 8, 8, 8)
+        maps_title = QLabel("<b>Inside the network</b> — hover for values, click a map to enlarge")
+        right_layout.addWidget(maps_title)
+        right_layout.addWidget(scroll, 1)
+
+        self.prediction_panel.setMinimumWidth(190)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        for widget, stretch in ((left, 5), (self.prediction_panel, 0), (right, 6)):
+            self.splitter.addWidget(widget)
+            self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
+        self.setCentralWidget(self.splitter)
+
+        self.model_label = QLabel("Model: loading…")
+        self.timing_label = QLabel()
+        self.timing_label.setToolTip(
+            "Time to prepare the input, run LeNet-5 and update the views\n"
+            "(median of the last 30 classifications)"
+        )
+        self.statusBar().addPermanentWidget(self.timing_label)
+        self.statusBar().addPermanentWidget(self.model_label)
+
+    def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable=False) -> QAction:
+        action = QAction(text, self)
+        keys = [QKeySequence(k) for k in shortcuts]
+        if keys:
+            action.setShortcuts(keys)
+        shown = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in keys)
+        action.setToolTip(f"{tip or text.rstrip('.…')}" + (f" ({shown})" if shown else ""))
+        action.setStatusTip(tip or text)
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        self.addAction(action)  # shortcuts work whichever widget has the focus
+        return action
+
+    def _build_actions(self) -> None:
+        a = self._action
+        self.open_image_action = a(
+            "&Open image…",
+            self._on_open_image_triggered,
+            [QKeySequence.StandardKey.Open],
+            "Classify an image of a digit",
+        )
+        self.save_png_action = a(
+            "&Save drawing as PNG…",
+            self._on_save_png_triggered,
+            [QKeySequence.StandardKey.Save],
+            "Save what the canvas shows",
+        )
+        self.save_strokes_action = a(
+            "Save s&trokes as JSON…",
+            self._on_save_strokes_triggered,
+            ["Ctrl+Shift+S"],
+            "Save the strokes for `lenet_gui predict --strokes`",
+        )
+        self.quit_action = a("&Quit", self.close, ["Ctrl+Q"])
+        self.undo_action = a("&Undo stroke", self.canvas.undo, ["Ctrl+Z"], "Undo the last stroke")
+        self.redo_action = a(
+            "&Redo stroke",
+            self.canvas.redo,
+            ["Ctrl+Shift+Z", "Ctrl+Y"],
+            "Redo the stroke undone last",
+        )
+        self.clear_action = a(
+            "&Clear", self.canvas.clear, ["Esc", "Delete"], "Clear the canvas (undo brings it back)"
+        )
+        self.pen_action = a("&Pen", self._on_pen_action_toggled, ["B"], "Draw strokes", True)
+        self.eraser_action = a(
+            "&Eraser",
+            self._on_eraser_action_toggled,
+            ["E"],
+            "Erase whole strokes (the right button always erases)",
+            True,
+        )
+        group = QActionGroup(self)
+        group.addAction(self.pen_action)
+        group.addAction(self.eraser_action)
+        self.pen_action.setChecked(True)
+        self.thicker_action = a("T&hicker brush", lambda: self._step_brush(1), ["]"])
+        self.thinner_action = a("Thi&nner brush", lambda: self._step_brush(-1), ["["])
+        self.open_model_action = a(
+            "&Open model…",
+            self._on_open_model_triggered,
+            ["Ctrl+Shift+O"],
+            "Use another LeNet-5 checkpoint",
+        )
+        self.revert_action = a(
+            "&Revert to bundled model",
+            self._on_revert_triggered,
+            tip="Use the model that came with lenet-gui",
+        )
+        self.details_action = a(
+            "Model &details…",
+            self._on_details_triggered,
+            ["Ctrl+I"],
+            "Accuracy, date and training of the active model",
+        )
+        self.kernels_action = a(
+            "Show C1 &kernels",
+            self._on_kernels_action_toggled,
+            ["K"],
+            "Show the six 5×5 kernels of C1 above its maps",
+            True,
+        )
+        self.kernels_action.setChecked(self.settings.show_kernels)
+        self.about_action = a("&About LeNet-5…", self._on_about_triggered, ["F1"])
+        for action in (self.revert_action, self.details_action, self.undo_action, self.redo_action):
+            action.setEnabled(False)
+
+    def _build_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions(
+            [self.open_image_action, self.save_png_action, self.save_strokes_action]
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action, self.clear_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions(
+            [self.pen_action, self.eraser_action, self.thicker_action, self.thinner_action]
+        )
+        self.model_menu: QMenu = bar.addMenu("&Model")
+        self.model_menu.setToolTipsVisible(True)
+        self.model_menu.addActions(
+            [self.open_model_action, self.revert_action, self.details_action]
+        )
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.kernels_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        self.tool_bar = QToolBar("Tools")
+        self.tool_bar.setObjectName("tools")
+        self.tool_bar.setMovable(False)
+        self.tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.tool_bar.addActions([self.undo_action, self.redo_action, self.clear_action])
+        self.tool_bar.addSeparator()
+        self.tool_bar.addActions([self.pen_action, self.eraser_action])
+        self.brush_slider = QSlider(Qt.Orientation.Horizontal)
+        low, high = (round(f * BRUSH_STEPS) for f in PEN_FRACTION_RANGE)
+        self.brush_slider.setRange(low, high)
+        self.brush_slider.setFixedWidth(140)
+        self.brush_slider.setValue(round(self.settings.pen_fraction * BRUSH_STEPS))
+        self.brush_slider.valueChanged.connect(self._on_brush_slider_value_changed)
+        self.brush_label = QLabel()
+        self.tool_bar.addWidget(QLabel("  Brush "))
+        self.tool_bar.addWidget(self.brush_slider)
+        self.tool_bar.addWidget(self.brush_label)
+        self.tool_bar.addSeparator()
+        self.tool_bar.addActions([self.open_image_action, self.open_model_action])
+        self.addToolBar(self.tool_bar)
+        self._update_brush_label()
+
+    def _restore(self) -> None:
+        geometry = self.settings.geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry()
+            self.resize(min(1280, screen.width()), min(800, screen.height()))
+        state = self.settings.window_state
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.splitter_state
+        if splitter is None or not self.splitter.restoreState(splitter):
+            self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Make the canvas column as wide as the canvas can be tall, the maps get the rest."""
+        chrome = 150 + 120  # menu, tool and status bars, margins; the input stages below
+        left = max(360, min(self.height() - chrome + 24, self.width() // 2))
+        middle = 210
+        self.splitter.setSizes([left, middle, max(300, self.width() - left - middle)])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.geometry = self.saveGeometry()
+        self.settings.window_state = self.saveState()
+        self.settings.splitter_state = self.splitter.saveState()
+        self.settings.sync()
+        for dialog in list(self._details):
+            dialog.close()
+        super().closeEvent(event)
+
+    # -- classification ----------------------------------------------------------------------
+
+    def _on_canvas_strokes_changed(self) -> None:
+        if not self._classify_timer.isActive():
+            self._classify_timer.start()
+
+    def _on_classify_timer_timeout(self) -> None:
+        self.classify_now()
+
+    def classify_now(self) -> None:
+        """Classify what the canvas shows (drawing or opened image) and update every view."""
+        self._classify_timer.stop()
+        started = time.perf_counter()
+        if self._loaded is None:
+            self._show(None, "Loading the model…")
+            return
+        from ..inference import inspect  # imports torch: only once a model is loaded
+
+        if not self.canvas.has_backdrop():
+            self._image_prepared = None
+            prepared = prepare_drawing(self.canvas.drawing())
+        else:
+            prepared = self._image_prepared
+        if prepared is None:
+            blank = "No digit found in the image" if self.canvas.has_backdrop() else ""
+            self._show(None, blank)
+        else:
+            self._show(inspect(self._loaded.model, prepared), "")
+        now = time.perf_counter()
+        self._timings.append(1000 * (now - started))
+        if now - self._timing_shown > 0.5:  # a label that changes text is laid out again
+            self._timing_shown = now
+            self.timing_label.setText(f"{statistics.median(self._timings):.1f} ms")
+
+    def _show(self, inspection, message: str) -> None:
+        self._inspection = inspection
+        if inspection is None:
+            if self._loaded is None:
+                self.prediction_panel.show_loading(message)
+            else:
+                self.prediction_panel.show_blank(message or None)
+            self.input_view.set_prepared(None)
+            self.feature_view.set_activations(None, message if self._loaded is None else "")
+        else:
+            self.prediction_panel.show_prediction(inspection.prediction)
+            self.input_view.set_prepared(inspection.prepared)
+            self.feature_view.set_activations(inspection.activations)
+        activations = inspection.activations if inspection is not None else None
+        kernels = self._kernels()
+        for dialog in self._details:
+            dialog.show_data(activations, kernels)
+        self.classified.emit(inspection)
+
+    def _kernels(self):
+        if self._loaded is None:
+            return None
+        return self._loaded.model.c1.weight.detach().cpu().numpy()[:, 0]
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def _on_loader_loaded(self, loaded, note: str) -> None:
+        import torch
+
+        torch.set_num_threads(1)  # one forward is ~1 ms: threads only add wake-up latency
+        self._warm_up(loaded.model)
+        # Torch, Qt and the model are loaded for good: stop the cyclic collector from scanning
+        # their hundreds of thousands of objects again (full collections took 200 ms).
+        gc.freeze()
+        self.set_model(loaded)
+        if note:
+            self.statusBar().showMessage(f"Using {loaded.name}: {note}", 15000)
+
+    @staticmethod
+    def _warm_up(model) -> None:
+        """One real pass through the whole pipeline, so the first stroke is not the slow one."""
+        from ..inference import inspect
+
+        seven = ((60.0, 60.0), (200.0, 60.0), (120.0, 220.0))
+        prepared = prepare_drawing(Drawing(280, 280, (seven,)))
+        if prepared is not None:
+            inspect(model, prepared)
+
+    def _on_loader_failed(self, message: str, details: str) -> None:
+        from .app import log_error
+
+        if details:
+            log_error(details)
+        self.model_label.setText("Model: none")
+        self.prediction_panel.show_loading("No model: use Model ▸ Open model…")
+        QMessageBox.critical(self, "No model", message)
+
+    def _on_canvas_history_changed(self) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
+
+    def _on_canvas_file_dropped(self, path: str) -> None:
+        if Path(path).suffix.lower() in MODEL_SUFFIXES:
+            self.open_model_file(path)
+        else:
+            self.open_image_file(path)
+
+    def _on_feature_view_map_clicked(self, layer: str, index: int) -> None:
+        from ..model import C3_TABLE
+
+        dialog = MapDetailDialog(layer, index, C3_TABLE, self)
+        dialog.destroyed.connect(lambda *_: self._forget_detail(dialog))
+        activations = self._inspection.activations if self._inspection is not None else None
+        dialog.show_data(activations, self._kernels())
+        self._details.append(dialog)
+        dialog.show()
+
+    def _forget_detail(self, dialog) -> None:
+        if dialog in self._details:
+            self._details.remove(dialog)
+
+    def _on_pen_action_toggled(self, checked: bool) -> None:
+        if checked:
+            self.canvas.set_eraser(False)
+
+    def _on_eraser_action_toggled(self, checked: bool) -> None:
+        self.canvas.set_eraser(checked)
+
+    def _on_brush_slider_value_changed(self, value: int) -> None:
+        self.canvas.set_pen_fraction(value / BRUSH_STEPS)
+        self.settings.pen_fraction = value / BRUSH_STEPS
+        self._update_brush_label()
+
+    def _step_brush(self, steps: int) -> None:
+        self.brush_slider.setValue(self.brush_slider.value() + steps)
+
+    def _update_brush_label(self) -> None:
+        fraction = self.brush_slider.value() / BRUSH_STEPS
+        self.brush_label.setText(f" {100 * fraction:.1f}% ")
+        tip = (
+            f"Brush width: {100 * fraction:.1f}% of the canvas side "
+            f"({self.canvas.pen_width():.0f} px now); [ and ] change it.\n"
+            "It applies to the whole drawing (a drawing has one pen width). The network\n"
+            "sees strokes evened to MNIST's width, so it changes the look more than the reading."
+        )
+        for widget in (self.brush_slider, self.brush_label):
+            widget.setToolTip(tip)
+
+    def _on_kernels_action_toggled(self, checked: bool) -> None:
+        self.feature_view.set_show_kernels(checked)
+        self.settings.show_kernels = checked
+
+    def _ask_open(self, title: str, filters: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(self, title, self.settings.last_folder, filters)
+        return path
+
+    def _on_open_image_triggered(self) -> None:
+        path = self._ask_open("Open an image of a digit", IMAGE_FILTER)
+        if path:
+            self.open_image_file(path)
+
+    def _on_open_model_triggered(self) -> None:
+        path = self._ask_open("Open a LeNet-5 checkpoint", MODEL_FILTER)
+        if path:
+            self.settings.last_folder = str(Path(path).parent)
+            self.open_model_file(path)
+
+    def _on_revert_triggered(self) -> None:
+        self.open_model_file(paths.bundled_checkpoint())
+
+    def _on_save_png_triggered(self) -> None:
+        start = str(Path(self.settings.last_folder or Path.home()) / "digit.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Save drawing as PNG", start, "PNG (*.png)")
+        if not path:
+            return
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        if self.canvas.rendered_image().save(path, "PNG"):
+            self.statusBar().showMessage(f"Saved {path}", 5000)
+        else:
+            QMessageBox.warning(self, "Cannot save", f"Could not write {path}.")
+
+    def _on_save_strokes_triggered(self) -> None:
+        start = str(Path(self.settings.last_folder or Path.home()) / "digit.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save strokes", start, "JSON (*.json)")
+        if not path:
+            return
+        try:
+            Path(path).write_text(json.dumps(self.current_drawing().to_dict()), encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot save", f"Could not write {path}: {exc}")
+            return
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    def _on_details_triggered(self) -> None:
+        if self._loaded is None:
+            return
+        from ..checkpoint import describe
+
+        rows = "".join(
+            f"<tr><td><b>{label}</b></td><td>{value}</td></tr>"
+            for label, value in describe(self._loaded.metadata)
+        )
+        text = f"<p>{self._loaded.path}</p><table cellspacing='6'>{rows}</table>"
+        QMessageBox.information(self, f"Model {self._loaded.name}", text)
+
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(self, "About LeNet-5", ABOUT_HTML)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _is_bundled(path) -> bool:
+        try:
+            return Path(path).resolve() == paths.bundled_checkpoint().resolve()
+        except OSError:
+            return False
+
+    def _update_title(self) -> None:
+        if self._loaded is None:
+            self.setWindowTitle("lenet-gui")
+            return
+        from ..checkpoint import describe
+
+        bundled = " (bundled)" if self._is_bundled(self._loaded.path) else ""
+        self.setWindowTitle(f"lenet-gui — {self._loaded.name}{bundled}")
+        rows = dict(describe(self._loaded.metadata))
+        accuracy = rows.get("MNIST test accuracy")
+        shown = f"Model: {self._loaded.name}{bundled}"
+        if accuracy:
+            shown += f" · MNIST test {accuracy}"
+        self.model_label.setText(shown)
+        details = "<br>".join(f"<b>{k}</b>: {v}" for k, v in rows.items())
+        self.model_label.setToolTip(f"{self._loaded.path}<br>{details}")

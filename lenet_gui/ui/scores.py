@@ -1,0 +1,159 @@
+"""The prediction: the digit, large, how sure the network is, and a bar for each class."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+
+SURE = QColor(35, 110, 190)
+UNSURE = QColor(215, 140, 30)
+OTHER = QColor(160, 170, 185)
+TRACK = QColor(234, 236, 240)
+MUTED = "#8a8f99"
+
+
+class ProbabilityBars(QWidget):
+    """Ten horizontal bars, 0 at the top; the predicted digit's bar is highlighted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._values = np.zeros(10, dtype=np.float32)
+        self._highlight: int | None = None
+        self._unsure = False
+        self.setMouseTracking(True)
+        self.setMinimumSize(160, 200)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.setToolTip("The probability of each digit (softmax of the output layer)")
+
+    def values(self) -> np.ndarray:
+        return self._values.copy()
+
+    def set_values(self, values: np.ndarray | None, highlight: int | None, unsure: bool) -> None:
+        self._values = (
+            np.zeros(10, np.float32) if values is None else np.asarray(values, np.float32)
+        )
+        self._highlight = highlight
+        self._unsure = unsure
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(220, 300)
+
+    def _row_height(self) -> float:
+        return self.height() / 10
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        row = self._row_height()
+        label_w, value_w = 24.0, 64.0
+        bar_w = max(10.0, self.width() - label_w - value_w - 8)
+        bar_h = min(row * 0.62, 22.0)
+        font = painter.font()
+        font.setPointSizeF(max(9.0, min(12.0, row * 0.36)))
+        for digit in range(10):
+            top = digit * row + (row - bar_h) / 2
+            chosen = digit == self._highlight
+            font.setBold(chosen)
+            painter.setFont(font)
+            painter.setPen(QColor(30, 30, 40) if chosen else QColor(90, 95, 105))
+            label_rect = QRectF(0, digit * row, label_w, row)
+            painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, str(digit))
+            track = QRectF(label_w + 4, top, bar_w, bar_h)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(TRACK)
+            painter.drawRoundedRect(track, 3, 3)
+            value = float(self._values[digit])
+            if value > 0:
+                colour = (UNSURE if self._unsure else SURE) if chosen else OTHER
+                painter.setBrush(colour)
+                painter.drawRoundedRect(
+                    QRectF(track.x(), top, max(2.0, bar_w * value), bar_h), 3, 3
+                )
+            painter.setPen(QColor(30, 30, 40) if chosen else QColor(90, 95, 105))
+            value_rect = QRectF(track.right() + 4, digit * row, value_w, row)
+            text = f"{100 * value:.1f}%" if self._highlight is not None else "–"
+            painter.drawText(
+                value_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text
+            )
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        digit = int(event.position().y() // self._row_height())
+        if 0 <= digit < 10 and self._highlight is not None:
+            text = f"digit {digit}: probability {100 * float(self._values[digit]):.2f}%"
+            QToolTip.showText(event.globalPosition().toPoint(), text, self)
+
+
+class PredictionPanel(QWidget):
+    """Says what the network reads, or invites drawing when there is nothing to read."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.shown_digit: int | None = None  # what the panel names, None when it names nothing
+        self._colour = ""
+        self.digit_label = QLabel("·")
+        font = QFont(self.font())
+        font.setPixelSize(112)
+        font.setBold(True)
+        self.digit_label.setFont(font)
+        self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.digit_label.setMinimumHeight(130)
+        self.caption = QLabel()
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        caption_font = QFont(self.font())
+        caption_font.setPointSizeF(caption_font.pointSizeF() * 1.15)
+        self.caption.setFont(caption_font)
+        self.caption.setMinimumHeight(48)
+        self.bars = ProbabilityBars()
+        title = QLabel("<b>Prediction</b>")
+        title.setToolTip("What LeNet-5 reads in the drawing, updated while you draw")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(title)
+        layout.addWidget(self.digit_label)
+        layout.addWidget(self.caption)
+        layout.addSpacing(6)
+        layout.addWidget(self.bars, 1)
+        self.show_loading()
+
+    def _set(self, digit_text: str, colour: str, caption: str) -> None:
+        """Change only what changed: a new text or colour makes Qt lay the labels out again."""
+        if self.digit_label.text() != digit_text:
+            self.digit_label.setText(digit_text)
+        if self._colour != colour:
+            self._colour = colour
+            palette = self.digit_label.palette()
+            palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+            self.digit_label.setPalette(palette)
+        if self.caption.text() != caption:
+            self.caption.setText(caption)
+
+    def show_loading(self, text: str = "Loading the model…") -> None:
+        self.shown_digit = None
+        self._set("…", MUTED, text)
+        self.bars.set_values(None, None, False)
+
+    def show_blank(self, text: str | None = None) -> None:
+        self.shown_digit = None
+        invitation = "Draw a digit on the canvas,\nor drop an image of one there"
+        self._set("?", "#c4c8d0", text or invitation)
+        self.bars.set_values(None, None, False)
+
+    def show_prediction(self, prediction) -> None:
+        """`prediction` is the core's `Prediction` for a drawing with ink in it."""
+        probs = prediction.probabilities
+        digit = prediction.digit
+        self.shown_digit = digit
+        if prediction.unsure:
+            runner_up = int(np.argsort(probs)[-2])
+            caption = (
+                f"Not sure: maybe {digit} ({100 * probs[digit]:.0f}%)\n"
+                f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
+            )
+            self._set(f"{digit}?", UNSURE.name(), caption)
+        else:
+            self._set(str(digit), SURE.name(), f"{100 * prediction.confidence:.1f}% sure")
+        self.bars.set_values(probs, digit, prediction.unsure)
