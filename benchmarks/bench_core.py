@@ -31,12 +31,20 @@ class PlainLeNet5(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Tanh(),
-            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2), nn.Tanh(),
-            nn.Conv2d(16, 120, 5), nn.Tanh(),
-        )  # fmt: skip
-        self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(120, 84), nn.Tanh(),
-                                        nn.Linear(84, 10))  # fmt: skip
+            nn.Conv2d(1, 6, 5),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
+            nn.Tanh(),
+            nn.Conv2d(6, 16, 5),
+            nn.Tanh(),
+            nn.AvgPool2d(2),
+            nn.Tanh(),
+            nn.Conv2d(16, 120, 5),
+            nn.Tanh(),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10)
+        )
 
     def forward(self, x):
         return self.classifier(self.features(x))
@@ -48,8 +56,9 @@ def plain_training(images: np.ndarray, labels: np.ndarray, epochs: int) -> float
     model = PlainLeNet5()
     x = to_network_input(torch.from_numpy(images).float().div(255).unsqueeze(1))
     x = F.pad(x, (2, 2, 2, 2), value=-0.1)
-    loader = DataLoader(TensorDataset(x, torch.from_numpy(labels).long()), batch_size=64,
-                        shuffle=True)  # fmt: skip
+    loader = DataLoader(
+        TensorDataset(x, torch.from_numpy(labels).long()), batch_size=64, shuffle=True
+    )
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     start = time.perf_counter()
     for _ in range(epochs):
@@ -99,10 +108,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     fwd_med, fwd_p95, prep_med, prep_p95 = latency()
-    print(f"batch-1 forward with all activations (1 thread): median {fwd_med:.3f} ms, "
-          f"p95 {fwd_p95:.3f} ms")  # fmt: skip
-    print(f"drawing -> network input (render + prepare):     median {prep_med:.3f} ms, "
-          f"p95 {prep_p95:.3f} ms")  # fmt: skip
+    print(
+        f"batch-1 forward with all activations (1 thread): median {fwd_med:.3f} ms, "
+        f"p95 {fwd_p95:.3f} ms"
+    )
+    print(
+        f"drawing -> network input (render + prepare):     median {prep_med:.3f} ms, "
+        f"p95 {prep_p95:.3f} ms"
+    )
 
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(0)
@@ -112,14 +125,22 @@ def main() -> None:
     plain = plain_training(images, labels, args.epochs)
     ours = ours_training(images, labels, args.epochs, augment=False)
     ours_aug = ours_training(images, labels, args.epochs, augment=True)
-    print(f"training throughput ({args.threads} threads, {args.images} images x {args.epochs} "
-          "epochs):")  # fmt: skip
-    print(f"  plain PyTorch LeNet-5, DataLoader, batch 64: {plain:8.0f} images/s, "
-          f"{60000 / plain:5.1f} s per MNIST epoch")  # fmt: skip
-    print(f"  lenet-gui train, no augmentation:            {ours:8.0f} images/s, "
-          f"{60000 / ours:5.1f} s per MNIST epoch  ({ours / plain:.2f}x plain)")  # fmt: skip
-    print(f"  lenet-gui train, with augmentation:          {ours_aug:8.0f} images/s, "
-          f"{60000 / ours_aug:5.1f} s per MNIST epoch  ({ours_aug / plain:.2f}x plain)")  # fmt: skip
+    print(
+        f"training throughput ({args.threads} threads, {args.images} images x {args.epochs} "
+        "epochs):"
+    )
+    print(
+        f"  plain PyTorch LeNet-5, DataLoader, batch 64: {plain:8.0f} images/s, "
+        f"{60000 / plain:5.1f} s per MNIST epoch"
+    )
+    print(
+        f"  lenet-gui train, no augmentation:            {ours:8.0f} images/s, "
+        f"{60000 / ours:5.1f} s per MNIST epoch  ({ours / plain:.2f}x plain)"
+    )
+    print(
+        f"  lenet-gui train, with augmentation:          {ours_aug:8.0f} images/s, "
+        f"{60000 / ours_aug:5.1f} s per MNIST epoch  ({ours_aug / plain:.2f}x plain)"
+    )
 
 
 if __name__ == "__main__":

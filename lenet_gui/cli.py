@@ -144,14 +144,8 @@ def cmd_train(args) -> int:
         torch.set_num_threads(args.threads)
     if args.limit:
         images, labels = images[: args.limit], labels[: args.limit]
-    config = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.lr,
-        optimizer=args.optimizer,
-        seed=args.seed,
-        augment=not args.no_augment,
-    )
+    fields = TrainConfig.__dataclass_fields__
+    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields and v is not None})
     model = LeNet5()
     if args.init:
         loaded: LoadedModel = _load_model(args.init)
@@ -253,12 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("train", help="train LeNet-5 on MNIST and write a checkpoint")
     tr.add_argument("--mnist", metavar="DIR", help=f"MNIST folder (default ${paths.MNIST_ENV})")
-    tr.add_argument("--epochs", type=int, default=30)
-    tr.add_argument("--batch-size", type=int, default=128)
-    tr.add_argument("--lr", type=float, default=2e-3)
-    tr.add_argument("--optimizer", choices=("adam", "sgd"), default="adam")
-    tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--no-augment", action="store_true")
+    # Defaults (None here) come from TrainConfig, so they live in one place.
+    tr.add_argument("--epochs", type=int)
+    tr.add_argument("--batch-size", type=int)
+    tr.add_argument("--lr", type=float, dest="learning_rate")
+    tr.add_argument("--optimizer", choices=("adam", "sgd"))
+    tr.add_argument("--seed", type=int)
+    tr.add_argument("--no-augment", dest="augment", action="store_false", default=None)
+    tr.add_argument("--label-smoothing", type=float)
+    tr.add_argument("--ema-decay", type=float, help="average the weights with this decay (0: off)")
     tr.add_argument("--limit", type=int, help="train on the first N images only")
     tr.add_argument("--threads", type=int, help="torch threads (1 is fastest on a busy machine)")
     tr.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint")

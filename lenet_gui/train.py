@@ -11,6 +11,7 @@ per-image transforms.
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import time
@@ -27,14 +28,15 @@ from .preprocess import BACKGROUND_VALUE, FIELD, INK_VALUE, INPUT_SIZE
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 30
+    epochs: int = 40
     batch_size: int = 128
     learning_rate: float = 2e-3  # peak, after a warm-up; cosine decay to 1% of it
     optimizer: str = "adam"  # "adam" or "sgd" (momentum 0.9, Nesterov)
     weight_decay: float = 0.0
     seed: int = 0
     augment: bool = True  # rotation, scaling, shear, shifts, elastic warp, stroke thickness
-    label_smoothing: float = 0.0
+    label_smoothing: float = 0.05
+    ema_decay: float = 0.999  # the result is an exponential moving average of the weights; 0: off
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -229,6 +231,7 @@ def train(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, functools.partial(warmup_cosine, total=config.epochs * steps)
     )
+    average = WeightAverage(model, config.ema_decay)
     start = time.perf_counter()
     seen, loss_value, val_accuracy, epoch = 0, float("nan"), None, 0
     for epoch in range(1, config.epochs + 1):
@@ -240,6 +243,7 @@ def train(
         epoch_loss = 0.0
         for step in range(1, steps + 1):
             if should_stop is not None and should_stop():
+                average.copy_to(model)
                 model.eval()
                 return TrainResult(
                     False, epoch - 1, time.perf_counter() - start, loss_value, val_accuracy
@@ -254,6 +258,7 @@ def train(
             loss.backward()
             optimizer.step()
             schedule.step()
+            average.update(model)
             loss_value = loss.item()
             epoch_loss += loss_value * len(batch)
             seen += len(batch)
@@ -272,7 +277,8 @@ def train(
                     )
                 )
         if val_images is not None and val_labels is not None:
-            val_accuracy = evaluate(model, val_images, val_labels, device=device).accuracy
+            scored = average.model if average.model is not None else model
+            val_accuracy = evaluate(scored, val_images, val_labels, device=device).accuracy
             model.train()
         if progress is not None:
             elapsed = time.perf_counter() - start
@@ -289,6 +295,7 @@ def train(
                     val_accuracy,
                 )
             )
+    average.copy_to(model)
     model.eval()
     return TrainResult(True, epoch, time.perf_counter() - start, loss_value, val_accuracy)
 
@@ -300,6 +307,30 @@ def warmup_cosine(step: int, total: int, warmup_fraction: float = 0.15) -> float
         return 0.04 + 0.96 * step / warmup
     progress = (step - warmup) / max(1, total - warmup)
     return 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+class WeightAverage:
+    """An exponential moving average of the weights (Polyak averaging), which generalises a
+    little better than the last step's weights. The decay warms up, (1 + n) / (10 + n), so that
+    a short fine-tuning run is not dominated by its starting point."""
+
+    def __init__(self, model: LeNet5, decay: float):
+        self.decay = decay
+        self.updates = 0
+        self.model = copy.deepcopy(model).eval() if decay > 0 else None
+
+    @torch.no_grad()
+    def update(self, model: LeNet5) -> None:
+        if self.model is None:
+            return
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        averaged = list(self.model.parameters())
+        torch._foreach_lerp_(averaged, list(model.parameters()), 1.0 - decay)
+
+    def copy_to(self, model: LeNet5) -> None:
+        if self.model is not None and self.updates:
+            model.load_state_dict(self.model.state_dict())
 
 
 def make_optimizer(model: LeNet5, config: TrainConfig) -> torch.optim.Optimizer:

@@ -10,6 +10,8 @@ CORE = [
     "lenet_gui.inference",
     "lenet_gui.pen_digits",
     "lenet_gui.paths",
+    "lenet_gui.samples",
+    "lenet_gui.self_test",
     "lenet_gui.cli",
 ]
 

@@ -40,6 +40,7 @@ from .feature_maps import FeatureMapsView
 from .input_view import InputStagesView
 from .map_detail import MapDetailDialog
 from .model_loader import ModelLoader
+from .retrain_integration import install_retrain
 from .scores import PredictionPanel
 from .settings import PEN_FRACTION_RANGE, Settings
 
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_actions()
         self._build_menus_and_toolbar()
+        install_retrain(self)
         self._restore()
         self._update_title()
 

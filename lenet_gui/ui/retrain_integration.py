@@ -1,0 +1,111 @@
+"""Adds retraining to the main window through its public API only.
+
+`install_retrain(window)` needs `window.model_menu`, `window.tool_bar`, `window.loaded_model`,
+`window.current_drawing()`, `window.set_model(loaded)` and `window.model_changed`. The dialog
+module (pyqtgraph, and torch when a run is saved) is imported only when the dialog is first
+opened, so the window still appears before torch is loaded.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QAction
+
+from ..samples import SampleStore
+from .labelling import LabellingBar
+
+
+class RetrainController(QObject):
+    """Owns the store, the labelling bar and at most one retrain dialog and one sample browser."""
+
+    def __init__(self, window, store: SampleStore | None = None):
+        super().__init__(window)
+        self.window = window
+        self.store = store or SampleStore()
+        self.dialog = None
+        self.browser = None
+
+        self.retrain_action = QAction("&Retrain…", window)
+        self.retrain_action.setToolTip("Fine-tune or train LeNet-5 on MNIST and your own digits")
+        self.retrain_action.triggered.connect(self.open_retrain)
+        self.samples_action = QAction("Own &samples…", window)
+        self.samples_action.setToolTip("Browse and delete the drawings you labelled")
+        self.samples_action.triggered.connect(self.open_samples)
+        window.model_menu.addSeparator()
+        window.model_menu.addActions([self.retrain_action, self.samples_action])
+        window.tool_bar.addSeparator()
+        window.tool_bar.addAction(self.retrain_action)
+
+        self.labelling_bar = LabellingBar(window.current_drawing, self.store, window)
+        self.labelling_bar.status_changed.connect(self._on_labelling_bar_status_changed)
+        self.labelling_bar.sample_added.connect(self._on_labelling_bar_sample_added)
+        window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.labelling_bar)
+        self.labelling_bar.show()  # a tool bar added to a window already shown starts hidden
+        window.addActions(self.labelling_bar.digit_actions)  # keys 0-9 even with the bar hidden
+
+        window.model_changed.connect(self._on_window_model_changed)
+        window.installEventFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def open_retrain(self):
+        """Show the running dialog, or a new one for the model that is active now."""
+        from .retrain_dialog import RetrainDialog
+
+        if self.dialog is not None and not (self.dialog.isVisible() or self.dialog.is_training()):
+            self.dialog.deleteLater()  # a closed dialog: start afresh, with the model active now
+            self.dialog = None
+        if self.dialog is None:
+            self.dialog = RetrainDialog(self.window.loaded_model, self.store, self.window)
+            self.dialog.model_accepted.connect(self.window.set_model)
+        self.dialog.show()
+        self.dialog.raise_()
+        self.dialog.activateWindow()
+        return self.dialog
+
+    def open_samples(self):
+        from .sample_browser import SampleBrowser
+
+        if self.browser is None:
+            self.browser = SampleBrowser(self.store, self.window)
+            self.browser.samples_deleted.connect(self._on_browser_samples_deleted)
+        self.browser.refresh()
+        self.browser.show()
+        self.browser.raise_()
+        return self.browser
+
+    def shutdown(self) -> None:
+        """Stop a run (or a download) and wait for it: called on closing the window and on quit."""
+        if self.dialog is not None:
+            self.dialog.shutdown()
+            self.dialog.close()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    def _on_window_model_changed(self, loaded) -> None:
+        if self.dialog is not None:
+            self.dialog.set_current_model(loaded)
+
+    def _on_labelling_bar_status_changed(self, text: str) -> None:
+        """The bar shows its own message; the status bar only when the bar is hidden (keys)."""
+        status = getattr(self.window, "statusBar", None)
+        if callable(status) and not self.labelling_bar.isVisible():
+            status().showMessage(text, 6000)
+
+    def _on_labelling_bar_sample_added(self, _sample) -> None:
+        self._on_browser_samples_deleted()
+
+    def _on_browser_samples_deleted(self, *_args) -> None:
+        if self.browser is not None and self.browser.isVisible():
+            self.browser.refresh()
+        if self.dialog is not None and not self.dialog.is_training():
+            self.dialog.refresh_samples()
+
+
+def install_retrain(window) -> RetrainController:
+    """Model > Retrain…, Model > Own samples…, a Retrain tool button and the labelling bar."""
+    return RetrainController(window)

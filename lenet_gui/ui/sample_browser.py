@@ -1,0 +1,131 @@
+"""The user's own samples as thumbnails grouped by digit: check mislabelled ones, delete them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..samples import Sample, SampleStore
+
+THUMB = 48
+COLUMNS = 12
+
+
+def field_pixmap(field: np.ndarray, size: int = THUMB) -> QPixmap:
+    """An ink field (uint8 0..255, or float 0..1) as dark ink on white paper, `size` pixels."""
+    ink = np.asarray(field)
+    if ink.dtype != np.uint8:
+        ink = np.clip(np.rint(ink * 255.0), 0, 255).astype(np.uint8)
+    gray = np.ascontiguousarray(255 - ink)
+    h, w = gray.shape
+    image = QImage(gray.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    return QPixmap.fromImage(image).scaled(
+        size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
+def counts_text(counts: np.ndarray) -> str:
+    total = int(np.sum(counts))
+    if total == 0:
+        return "No samples yet: label drawings in the main window (keys 0-9)."
+    per_digit = "  ".join(f"{d}: {int(c)}" for d, c in enumerate(counts))
+    return f"{total} sample{'s' if total != 1 else ''}   ({per_digit})"
+
+
+class SampleBrowser(QDialog):
+    """Reads the store each time it refreshes, so it shows what is on disk."""
+
+    samples_deleted = Signal(int)
+
+    def __init__(self, store: SampleStore, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Own samples")
+        self.store = store
+        self.buttons: dict[str, QToolButton] = {}
+        self.counts_label = QLabel()
+        self.counts_label.setWordWrap(True)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.delete_button = QPushButton("Delete selected")
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        box.addButton(self.delete_button, QDialogButtonBox.ButtonRole.ActionRole)
+        box.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.counts_label)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(box)
+        self.resize(COLUMNS * (THUMB + 10) + 60, 520)
+        # A checked thumbnail must stand out: it is about to be deleted.
+        self.setStyleSheet("QToolButton:checked { border: 3px solid #d62728; background: #fdd; }")
+        self.refresh()
+
+    def refresh(self) -> None:
+        samples = self.store.samples()
+        counts = np.bincount([s.label for s in samples], minlength=10)
+        self.counts_label.setText(counts_text(counts))
+        self.buttons = {}
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        for digit in range(10):
+            group = [s for s in samples if s.label == digit]
+            if not group:
+                continue
+            header = QLabel(f"<b>{digit}</b> &nbsp; {len(group)} sample{'s' * (len(group) != 1)}")
+            layout.addWidget(header)
+            grid = QGridLayout()
+            grid.setSpacing(4)
+            for i, sample in enumerate(group):
+                grid.addWidget(self._thumbnail(sample), i // COLUMNS, i % COLUMNS)
+            grid.setColumnStretch(COLUMNS, 1)
+            layout.addLayout(grid)
+        layout.addStretch(1)
+        self.scroll.setWidget(content)
+        self._on_selection_changed()
+
+    def _thumbnail(self, sample: Sample) -> QToolButton:
+        button = QToolButton()
+        button.setCheckable(True)
+        button.setIcon(field_pixmap(sample.field))
+        button.setIconSize(QSize(THUMB, THUMB))
+        button.setToolTip(f"labelled {sample.label}, {sample.created}")
+        button.toggled.connect(self._on_selection_changed)
+        self.buttons[sample.id] = button
+        return button
+
+    def selected_ids(self) -> list[str]:
+        return [sample_id for sample_id, b in self.buttons.items() if b.isChecked()]
+
+    def _on_selection_changed(self, *_args) -> None:
+        n = len(self.selected_ids())
+        self.delete_button.setEnabled(n > 0)
+        self.delete_button.setText(f"Delete {n} selected" if n else "Delete selected")
+
+    def delete_selected(self) -> int:
+        """Delete the checked samples from the store (no question asked) and refresh."""
+        removed = self.store.delete(self.selected_ids())
+        self.refresh()
+        if removed:
+            self.samples_deleted.emit(removed)
+        return removed
+
+    def _on_delete_button_clicked(self) -> None:
+        n = len(self.selected_ids())
+        answer = QMessageBox.question(
+            self, "Delete samples", f"Delete {n} sample{'s' * (n != 1)} for good?"
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_selected()
