@@ -143,32 +143,36 @@ def augment(
 def add_style_strokes(ink: torch.Tensor, labels: torch.Tensor, uniform) -> torch.Tensor:
     """Slash a quarter of the 0s (Ø) and cross a quarter of the 7s, with a straight stroke
     through the middle of the field, where MNIST places a digit's centre of mass."""
-    n, size = ink.shape[0], ink.shape[-1]
-    pick = uniform(0, 1, n)
-    slashed = (labels == 0) & (pick < 0.25)
-    crossed = (labels == 7) & (pick < 0.25)
-    if not (slashed | crossed).any():
+    size = ink.shape[-1]
+    pick = uniform(0, 1, ink.shape[0])
+    chosen = torch.nonzero(((labels == 0) | (labels == 7)) & (pick < 0.25)).flatten()
+    n = len(chosen)
+    if n == 0:
         return ink
+    slashed = labels[chosen] == 0  # the rest are 7s
     centre = size / 2 + uniform(-1.0, 1.0, n, 2)
     angle = torch.where(slashed, uniform(0.8, 1.35, n), uniform(-0.15, 0.15, n))  # radians
     half = torch.where(slashed, uniform(8.0, 13.0, n), uniform(3.5, 6.5, n))
-    centre[:, 1] += torch.where(crossed, uniform(0.0, 2.0, n), torch.zeros(n, device=ink.device))
+    centre[:, 1] += torch.where(slashed, 0.0, uniform(0.0, 2.0, n))  # a 7's bar sits low
     direction = torch.stack([torch.cos(angle), -torch.sin(angle)], 1)  # y grows downwards
     start, end = centre - half[:, None] * direction, centre + half[:, None] * direction
     width = uniform(1.6, 2.6, n)
-    ys, xs = torch.meshgrid(
-        torch.arange(size, device=ink.device) + 0.5,
-        torch.arange(size, device=ink.device) + 0.5,
-        indexing="ij",
-    )
-    pixels = torch.stack([xs, ys], -1).view(1, -1, 2)  # (1, size*size, 2) as (x, y)
+    pixels = _pixel_centres(size, ink.device)  # (1, size*size, 2) as (x, y)
     seg = (end - start)[:, None, :]
     t = ((pixels - start[:, None, :]) * seg).sum(-1) / (seg * seg).sum(-1).clamp_min(1e-6)
     nearest = start[:, None, :] + t.clamp(0, 1)[..., None] * seg
     distance = (pixels - nearest).norm(dim=-1).view(n, 1, size, size)
     stroke = (width.view(-1, 1, 1, 1) / 2 + 0.5 - distance).clamp(0, 1)
-    chosen = (slashed | crossed).view(-1, 1, 1, 1)
-    return torch.where(chosen, torch.maximum(ink, stroke), ink)
+    ink = ink.clone()
+    ink[chosen] = torch.maximum(ink[chosen], stroke)
+    return ink
+
+
+@functools.cache
+def _pixel_centres(size: int, device: torch.device) -> torch.Tensor:
+    coords = torch.arange(size, device=device, dtype=torch.float32) + 0.5
+    ys, xs = torch.meshgrid(coords, coords, indexing="ij")
+    return torch.stack([xs, ys], -1).view(1, -1, 2)
 
 
 def _dilate(x: torch.Tensor) -> torch.Tensor:
@@ -225,7 +229,8 @@ def train(
         raise ValueError(f"need as many labels as images, got {len(x_all)} and {len(y_all)}")
     weights = None if sample_weights is None else torch.as_tensor(sample_weights, dtype=torch.float)
 
-    model.to(device).train()
+    # channels_last: the convolutions run about a quarter faster on CPUs (measured here).
+    model.to(device, memory_format=torch.channels_last).train()
     steps = math.ceil(len(x_all) / config.batch_size)
     optimizer = make_optimizer(model, config)
     schedule = torch.optim.lr_scheduler.LambdaLR(
@@ -244,7 +249,7 @@ def train(
         for step in range(1, steps + 1):
             if should_stop is not None and should_stop():
                 average.copy_to(model)
-                model.eval()
+                model.to(memory_format=torch.contiguous_format).eval()
                 return TrainResult(
                     False, epoch - 1, time.perf_counter() - start, loss_value, val_accuracy
                 )
@@ -252,7 +257,7 @@ def train(
             x, y = x_all[batch], y_all[batch]
             if config.augment:
                 x = augment(x, generator, y)
-            logits = model(to_network_input(x))
+            logits = model(to_network_input(x).contiguous(memory_format=torch.channels_last))
             loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -296,7 +301,7 @@ def train(
                 )
             )
     average.copy_to(model)
-    model.eval()
+    model.to(memory_format=torch.contiguous_format).eval()
     return TrainResult(True, epoch, time.perf_counter() - start, loss_value, val_accuracy)
 
 
