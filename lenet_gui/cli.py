@@ -101,20 +101,14 @@ def _print_evaluation(evaluation, title: str) -> None:
 
 def cmd_eval(args) -> int:
     from .mnist import MnistError, load_mnist
-    from .train import confusion_summary, evaluate
+    from .train import evaluate
 
     loaded = _load_model(args.checkpoint)
     if args.pen:
-        from .inference import classify_drawings
-        from .pen_digits import load_pen_digits, pen_drawings
+        from .pen_digits import evaluate_pen_digits, load_pen_digits
 
-        digits = load_pen_digits(args.pen)
-        predictions = classify_drawings(loaded.model, pen_drawings(digits, seed=args.seed))
-        labels = np.array([d.label for d in digits])
-        guessed = np.array([-1 if p.digit is None else p.digit for p in predictions])
-        blank = guessed < 0
-        guessed[blank] = (labels[blank] + 1) % 10  # a drawing read as blank is simply wrong
-        _print_evaluation(confusion_summary(labels, guessed), f"pen digits {Path(args.pen).name}")
+        evaluation = evaluate_pen_digits(loaded.model, load_pen_digits(args.pen), seed=args.seed)
+        _print_evaluation(evaluation, f"pen digits {Path(args.pen).name}")
         return 0
     try:
         images, labels = load_mnist(paths.default_mnist_dir(args.mnist), "test")
@@ -187,14 +181,10 @@ def cmd_train(args) -> int:
     accuracy = evaluate(model, test_images, test_labels).accuracy
     metrics = {"mnist_test_accuracy": accuracy, "train_seconds": round(time.time() - started, 1)}
     if args.pen:
-        from .inference import classify_drawings
-        from .pen_digits import load_pen_digits, pen_drawings
+        from .pen_digits import evaluate_pen_digits, load_pen_digits
 
-        digits = load_pen_digits(args.pen)
-        predictions = classify_drawings(model, pen_drawings(digits))
-        metrics["pen_dev_accuracy"] = float(
-            np.mean([p.digit == d.label for p, d in zip(predictions, digits, strict=True)])
-        )
+        pen = evaluate_pen_digits(model, load_pen_digits(args.pen))
+        metrics["pen_dev_accuracy"] = pen.accuracy
     out = save_checkpoint(
         args.out,
         model,

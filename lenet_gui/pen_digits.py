@@ -73,3 +73,17 @@ def place_on_canvas(digit: PenDigit, rng: np.random.Generator, canvas: int = CAN
 def pen_drawings(digits: list[PenDigit], seed: int = 0) -> list[Drawing]:
     rng = np.random.default_rng(seed)
     return [place_on_canvas(d, rng) for d in digits]
+
+
+def evaluate_pen_digits(model, digits: list[PenDigit], seed: int = 0):
+    """Accuracy, per-class accuracy and confusion of `model` on the digits placed on a canvas,
+    through the app's drawing path; a digit read as blank counts as wrong."""
+    from .inference import classify_drawings
+    from .train import confusion_summary
+
+    predictions = classify_drawings(model, pen_drawings(digits, seed=seed))
+    labels = np.array([d.label for d in digits])
+    guessed = np.array([-1 if p.digit is None else p.digit for p in predictions])
+    blank = guessed < 0
+    guessed[blank] = (labels[blank] + 1) % 10  # any wrong class, for the confusion matrix
+    return confusion_summary(labels, guessed)
