@@ -116,7 +116,9 @@ class LeNet5(nn.Module):
         s2 = squash(self.s2(c1))  # (N, 6, 14, 14)
         c3 = squash(self.c3(s2))  # (N, 16, 10, 10)
         s4 = squash(self.s4(c3))  # (N, 16, 5, 5)
-        c5 = squash(self.c5(s4)).flatten(1)  # (N, 120)
+        # C5's 5x5 kernels cover S4's whole 5x5 maps, so the convolution is one matrix product
+        # (same weights, several times faster than a convolution call).
+        c5 = squash(F.linear(s4.flatten(1), self.c5.weight.flatten(1), self.c5.bias))  # (N, 120)
         f6 = squash(self.f6(c5))  # (N, 84)
         logits = self.output(f6)  # (N, 10)
         if not return_activations:

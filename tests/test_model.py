@@ -71,3 +71,21 @@ def test_subsampling_is_a_scaled_2x2_sum_plus_bias():
     out = model.s2(x)
     assert out.shape == (1, 6, 14, 14)
     assert torch.allclose(out[0, :, 0, 0], 4 * torch.arange(1.0, 7.0) + 0.5)
+
+
+def test_fast_paths_compute_the_papers_layers():
+    """S2/S4 run as a depthwise convolution and C5 as a matrix product: same results as the
+    plain definitions (2x2 sum times weight plus bias; a 5x5 convolution)."""
+    torch.manual_seed(1)
+    model = LeNet5()
+    with torch.no_grad():
+        model.s4.weight.uniform_(-1, 1)
+        model.s4.bias.uniform_(-1, 1)
+        x = torch.randn(2, 1, 32, 32)
+        _, acts = model(x, return_activations=True)
+        c3 = acts["C3"]
+        summed = c3.unfold(2, 2, 2).unfold(3, 2, 2).sum((-1, -2))
+        s4 = squash(summed * model.s4.weight.view(1, -1, 1, 1) + model.s4.bias.view(1, -1, 1, 1))
+        assert torch.allclose(acts["S4"], s4, atol=1e-5)
+        c5 = squash(torch.nn.functional.conv2d(s4, model.c5.weight, model.c5.bias)).flatten(1)
+        assert torch.allclose(acts["C5"], c5, atol=1e-5)
