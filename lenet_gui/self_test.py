@@ -1,12 +1,14 @@
-"""`lenet-gui --self-test`: prove that an installation works, headless and without Qt.
+"""`lenet-gui --self-test`: prove that an installation works, headless (no window is opened).
 
 It loads the bundled checkpoint and reads the sample drawings in resources/self_test_digits.json
 through the canvas's own path (`classify_drawings`: render, crop, fit, centre, classify), then
 trains a copy of the model for one short epoch on them as the retrain dialog would: creating an
 optimizer imports parts of torch (`torch._dynamo`, `torch._inductor.config`) that inference
 never touches. A frozen build that lost its model, its resources, a torch module or library, or
-numpy's C code fails here rather than in front of a user. A frozen windowed app has no stdout:
-the report then goes to self-test.log in the user's data folder.
+numpy's C code fails here rather than in front of a user. Last, it imports the GUI's modules
+(without creating any widget): a bundle that lost a Qt module a dialog needs fails here too.
+A frozen windowed app has no stdout: the report then goes to self-test.log in the user's data
+folder.
 """
 
 from __future__ import annotations
@@ -77,11 +79,28 @@ def _run(out: TextIO, checkpoint: Path, digits: Path) -> int:
     print(f"training: one epoch on the samples, loss {training_loss:.3f} "
           f"({trained_at - done_at:.2f} s)  {'ok' if trains else 'NOT FINITE'}",
           file=out)  # fmt: skip
-    passed = right == len(samples) and trains
+    gui = _import_gui()
+    print(f"gui modules: {gui}", file=out)
+    passed = right == len(samples) and trains and gui == "ok"
     print(f"self-test {'passed' if passed else 'FAILED'}: {right}/{len(samples)} digits read "
           f"correctly (import and load {loaded_at - started:.2f} s, "
           f"classify {1000 * (done_at - loaded_at):.0f} ms)", file=out)  # fmt: skip
     return EXIT_PASSED if passed else EXIT_WRONG
+
+
+GUI_MODULES = ("main_window", "retrain_dialog", "sample_browser")
+
+
+def _import_gui() -> str:
+    """'ok', or what failed to import. Importing opens no window and needs no display."""
+    import importlib
+
+    for name in GUI_MODULES:
+        try:
+            importlib.import_module(f"{__package__}.ui.{name}")
+        except Exception as exc:
+            return f"{name} FAILED ({type(exc).__name__}: {exc})"
+    return "ok"
 
 
 def _train_briefly(model, samples: list[tuple[int, object]]) -> float:

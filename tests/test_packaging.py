@@ -84,16 +84,40 @@ def test_self_test_without_stdout_writes_a_log(monkeypatch, data_dir):
     assert "self-test passed: 10/10" in log
 
 
-def test_self_test_from_the_command_line_needs_no_qt(data_dir):
+def test_self_test_imports_the_gui_but_opens_no_window(data_dir):
+    """Headless: the GUI's modules are imported (a bundle missing a Qt module fails), but no
+    QApplication is ever created, so no display is needed."""
     code = (
         "import sys\nfrom lenet_gui.cli import main\nrc = main(['--self-test'])\n"
-        "assert not any(m.startswith('PySide6') for m in sys.modules), 'Qt was imported'\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "assert 'lenet_gui.ui.retrain_dialog' in sys.modules\n"
+        "assert QCoreApplication.instance() is None, 'a Qt application was created'\n"
         "sys.exit(rc)\n"
     )
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)  # fmt: skip
+                            text=True, timeout=300, env=env)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "self-test passed" in result.stdout
+    assert "gui modules: ok" in result.stdout and "self-test passed" in result.stdout
+
+
+def test_self_test_fails_when_a_gui_module_is_missing(monkeypatch, capsys, data_dir):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_opengl(name, *args, **kwargs):
+        if name.startswith("pyqtgraph"):
+            raise ModuleNotFoundError("No module named 'PySide6.QtOpenGL'")
+        return real_import(name, *args, **kwargs)
+
+    for name in [m for m in sys.modules if m.startswith(("lenet_gui.ui.", "pyqtgraph"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(builtins, "__import__", no_opengl)
+    assert run_self_test() == EXIT_WRONG
+    out = capsys.readouterr().out
+    assert "gui modules: retrain_dialog FAILED (ModuleNotFoundError" in out
+    assert "self-test FAILED" in out
 
 
 @pytest.mark.slow
@@ -116,6 +140,7 @@ def test_frozen_build_passes_its_self_test(tmp_path):
                             timeout=300)  # fmt: skip
     assert frozen.returncode == 0, frozen.stdout + frozen.stderr
     assert "(frozen," in frozen.stdout
+    assert "gui modules: ok" in frozen.stdout
     assert "self-test passed: 10/10 digits read correctly" in frozen.stdout
 
     # The bundle carries the model and resources, and never the user's data.

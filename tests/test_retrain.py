@@ -175,7 +175,7 @@ def test_use_this_model_saves_it_and_changes_the_main_windows_prediction(
     assert path.parent == user_data_dir() / "models" and path.is_file()
     assert load_checkpoint(path).metadata["train_config"]["epochs"] == 15
     assert dialog.current is window.loaded_model  # the next run fine-tunes the new model
-    assert path.name in dialog.fine_tune.text()
+    assert dialog.fine_tune.toolTip() == str(path)  # the next run fine-tunes the new model
 
 
 def test_labelling_a_drawing_adds_a_sample_that_survives_a_restart(qtbot, window, draw, settle):

@@ -206,8 +206,8 @@ class RetrainDialog(QDialog):
     def _build_how_group(self) -> QGroupBox:
         box = QGroupBox("How")
         form = QFormLayout(box)
-        name = self.current.name if self.current is not None else "none loaded"
-        self.fine_tune = QRadioButton(f"Fine-tune the current model ({name})")
+        self.fine_tune = QRadioButton()
+        self._show_current_model_name()
         self.fine_tune.setEnabled(self.current is not None)
         self.from_scratch = QRadioButton("Train from scratch")
         group = QButtonGroup(self)
@@ -347,11 +347,19 @@ class RetrainDialog(QDialog):
 
     # --- settings -------------------------------------------------------------------------
 
+    def _show_current_model_name(self) -> None:
+        """A long file name is shortened in the middle (the dialog must not grow past the
+        screen); the tooltip has the full path."""
+        name = self.current.name if self.current is not None else "none loaded"
+        if len(name) > 30:
+            name = f"{name[:14]}…{name[-14:]}"
+        self.fine_tune.setText(f"Fine-tune the current model ({name})")
+        self.fine_tune.setToolTip(str(self.current.path) if self.current is not None else "")
+
     def set_current_model(self, loaded) -> None:
         """The main window switched models: fine-tune that one from the next run on."""
         self.current = loaded
-        name = loaded.name if loaded is not None else "none loaded"
-        self.fine_tune.setText(f"Fine-tune the current model ({name})")
+        self._show_current_model_name()
         self.fine_tune.setEnabled(loaded is not None)
         if loaded is None:
             self.from_scratch.setChecked(True)
@@ -763,7 +771,8 @@ class RetrainDialog(QDialog):
             kind = "scratch" if self.job.base_state is None else "finetuned"
             self.trained = self._save(user_data_dir() / "models" / f"lenet5-{kind}-{stamp}.pt")
         self.model_accepted.emit(self.trained)
-        self.status.setText(f"Now in use: {self.trained.path}")
+        self.status.setText(f"Now in use: {self.trained.path.name}")
+        self.status.setToolTip(str(self.trained.path))
         return self.trained
 
     def save_as(self, path: str | os.PathLike):
