@@ -27,8 +27,9 @@ def _load_model(path: str | None):
 
 
 def cmd_info(args) -> int:
+    from .architecture import LAYER_NAMES
     from .checkpoint import describe
-    from .model import LAYER_NAMES, layer_output_shapes, layer_parameter_counts
+    from .model import layer_output_shapes, layer_parameter_counts
 
     loaded = _load_model(args.checkpoint)
     counts = layer_parameter_counts(loaded.model)

@@ -1,8 +1,7 @@
 import torch
 
+from lenet_gui.architecture import C3_TABLE, LAYER_NAMES
 from lenet_gui.model import (
-    C3_TABLE,
-    LAYER_NAMES,
     LeNet5,
     layer_output_shapes,
     layer_parameter_counts,

@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 CORE = [
+    "lenet_gui.architecture",
     "lenet_gui.model",
     "lenet_gui.preprocess",
     "lenet_gui.mnist",

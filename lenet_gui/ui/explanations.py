@@ -1,12 +1,12 @@
 """Words for the layers: titles, shapes and tooltips, after LeCun et al. (1998), section II.B.
 
-The core's one-line `LAYER_DESCRIPTIONS` live in `lenet_gui.model`, which imports torch; they are
-added to the tooltips once the model module is loaded, so showing the window never waits for torch.
+Each tooltip starts with the core's one-line description (`lenet_gui.architecture`, which needs
+no torch, so the tooltips are complete before the model has loaded).
 """
 
 from __future__ import annotations
 
-import sys
+from ..architecture import LAYER_DESCRIPTIONS
 
 # Layer name -> (title, output shape) for the labels of the feature-map view.
 LAYER_TITLES = {
@@ -47,17 +47,10 @@ DETAILS = {
 SQUASH_NOTE = "Values are after the squashing function f(a) = 1.7159 tanh(2a/3), range ±1.716."
 
 
-def core_description(layer: str) -> str | None:
-    """The core's description, when its model module (and so torch) is already loaded."""
-    model = sys.modules.get("lenet_gui.model")
-    descriptions = getattr(model, "LAYER_DESCRIPTIONS", {}) if model else {}
-    return descriptions.get(layer)
-
-
 def layer_tooltip(layer: str) -> str:
     title, shape = LAYER_TITLES.get(layer, (layer, ""))
     parts = [f"<b>{title}</b> — {shape}"]
-    core = core_description(layer)
+    core = LAYER_DESCRIPTIONS.get(layer)
     if core:
         parts.append(core[0].upper() + core[1:] + ".")
     parts.append(DETAILS.get(layer, ""))

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import paths
+from ..architecture import C3_TABLE
 from ..preprocess import Drawing, prepare_drawing, prepare_image
 from .canvas import DrawingCanvas, SquareHolder
 from .explanations import ABOUT_HTML
@@ -94,8 +95,6 @@ class MainWindow(QMainWindow):
 
     def set_model(self, loaded) -> None:
         """Switch to `loaded` at once and classify what is on the canvas with it."""
-        from ..model import C3_TABLE
-
         self._loaded = loaded
         kernels = loaded.model.c1.weight.detach().cpu().numpy()[:, 0]  # (6, 5, 5)
         self.feature_view.set_network(kernels, C3_TABLE)
@@ -494,8 +493,6 @@ class MainWindow(QMainWindow):
             self.open_image_file(path)
 
     def _on_feature_view_map_clicked(self, layer: str, index: int) -> None:
-        from ..model import C3_TABLE
-
         dialog = MapDetailDialog(layer, index, C3_TABLE, self)
         dialog.destroyed.connect(lambda *_: self._forget_detail(dialog))
         activations = self._inspection.activations if self._inspection is not None else None
