@@ -201,6 +201,34 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_download(args) -> int:
+    from tqdm import tqdm
+
+    from .mnist import MnistError, download_mnist
+
+    folder = paths.default_mnist_dir(args.mnist)
+    bars: dict[str, tqdm] = {}
+
+    def report(name: str, done: int, total: int | None) -> None:
+        bar = bars.get(name)
+        if bar is None or (done == 0 and bar.n):  # a new file, or the next mirror's attempt
+            if bar is not None:
+                bar.close()
+            bar = bars[name] = tqdm(total=total, desc=name, unit="B", unit_scale=True,
+                                    disable=sys.stderr is None)  # fmt: skip
+        bar.update(done - bar.n)
+
+    try:
+        download_mnist(folder, progress=report)
+    except MnistError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    finally:
+        for bar in bars.values():
+            bar.close()
+    _print(f"MNIST is in {folder}")
+    return 0
+
+
 def cmd_self_test(args) -> int:
     from .self_test import run_self_test
 
@@ -235,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--pen", metavar="FILE", help="pen-digit strokes (unipen_dev.json.gz)")
     ev.add_argument("--seed", type=int, default=0, help="placement of pen digits on the canvas")
     ev.set_defaults(func=cmd_eval)
+
+    dl = sub.add_parser("download", help="download MNIST (MD5-verified) into the data folder")
+    dl.add_argument("--mnist", metavar="DIR", help=f"where to (default ${paths.MNIST_ENV}, else "
+                    "the user data folder)")  # fmt: skip
+    dl.set_defaults(func=cmd_download)
 
     tr = sub.add_parser("train", help="train LeNet-5 on MNIST and write a checkpoint")
     tr.add_argument("--mnist", metavar="DIR", help=f"MNIST folder (default ${paths.MNIST_ENV})")

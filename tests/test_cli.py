@@ -156,3 +156,18 @@ def test_save_then_info_with_explicit_checkpoint(tmp_path, capsys):
     path = save_checkpoint(tmp_path / "x.pt", LeNet5(), metrics={"mnist_test_accuracy": 0.25})
     code, lines = run_cli(capsys, "info", "--checkpoint", str(path))
     assert code == 0 and any("25.00%" in line for line in lines)
+
+
+def test_download_command_reports_failure_clearly(tmp_path, monkeypatch):
+    """No network is touched: every mirror is a closed port on this machine."""
+    import functools
+
+    from lenet_gui import mnist
+
+    closed = ("http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/")
+    download = functools.partial(mnist.download_mnist, mirrors=closed, timeout=2.0)
+    monkeypatch.setattr(mnist, "download_mnist", download)
+    with pytest.raises(SystemExit, match="every mirror failed") as failure:
+        cli.main(["download", "--mnist", str(tmp_path / "m")])
+    assert "127.0.0.1:9/b/" in str(failure.value)
+    assert not any((tmp_path / "m").glob("*.part"))
