@@ -7,6 +7,7 @@ CORE = [
     "lenet_gui.preprocess",
     "lenet_gui.mnist",
     "lenet_gui.train",
+    "lenet_gui.retraining",
     "lenet_gui.checkpoint",
     "lenet_gui.inference",
     "lenet_gui.pen_digits",

@@ -84,13 +84,13 @@ def test_a_short_run_reports_progress_draws_curves_and_improves_the_model(qtbot,
     assert len(updates) >= 3
     assert {u.progress.epoch for u in updates} == {1, 2}
     assert dialog.progress.value() == 1000
-    loss_x, loss_y = dialog.loss_curve.getData()
-    val_x, val_y = dialog.val_curve.getData()
+    loss_x, loss_y = dialog.curves.loss_curve.getData()
+    val_x, val_y = dialog.curves.val_curve.getData()
     assert len(loss_x) >= 3 and np.isfinite(loss_y).all()
     assert len(val_x) >= 3  # before, during and after each epoch
     assert val_y[-1] > val_y[0] + 30  # percent
-    assert "MNIST test accuracy" in dialog.summary.text()
-    assert dialog.confusion.item(0, 10) is not None
+    assert "MNIST test accuracy" in dialog.results.summary.text()
+    assert dialog.results.confusion.item(0, 10) is not None
     assert dialog.use_button.isEnabled() and dialog.save_button.isEnabled()
 
     trained = dialog.save_as(tmp_path / "trained.pt")
@@ -130,12 +130,12 @@ def test_cancel_stops_within_a_second_and_the_active_model_is_unchanged(
 def test_a_folder_without_valid_mnist_files_is_refused_with_a_clear_message(qtbot, tmp_path):
     dialog = RetrainDialog(None)
     qtbot.addWidget(dialog)
-    previous = dialog.mnist_folder
+    previous = dialog.mnist_source.folder
     empty = tmp_path / "empty"
     empty.mkdir()
     assert not dialog.set_mnist_folder(empty)
-    assert "No MNIST files" in dialog.mnist_status.text()
-    assert "train-images-idx3-ubyte" in dialog.mnist_status.text()
+    assert "No MNIST files" in dialog.mnist_source.status.text()
+    assert "train-images-idx3-ubyte" in dialog.mnist_source.status.text()
 
     broken = tmp_path / "broken"
     broken.mkdir()
@@ -143,8 +143,11 @@ def test_a_folder_without_valid_mnist_files_is_refused_with_a_clear_message(qtbo
                  "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):  # fmt: skip
         (broken / name).write_bytes(b"\x1f\x8b not really gzip")
     assert not dialog.set_mnist_folder(broken)
-    assert "t10k-" in dialog.mnist_status.text() and "damaged" in dialog.mnist_status.text()
-    assert dialog.mnist_folder == previous
+    assert (
+        "t10k-" in dialog.mnist_source.status.text()
+        and "damaged" in dialog.mnist_source.status.text()
+    )
+    assert dialog.mnist_source.folder == previous
 
 
 def test_use_this_model_saves_it_and_changes_the_main_windows_prediction(
@@ -224,13 +227,13 @@ def test_a_failing_run_reports_the_error_instead_of_hanging(qtbot, tmp_path, mod
     dialog = RetrainDialog(None, mode=mode)
     qtbot.addWidget(dialog)
     assert dialog.set_mnist_folder(mnist_dir())
-    good = dialog.mnist_folder
-    dialog.mnist_folder = str(tmp_path)  # the files vanish between choosing and training
+    good = dialog.mnist_source.folder
+    dialog.mnist_source.folder = str(tmp_path)  # the files vanish between choosing and training
     assert dialog.settings().use_mnist
     dialog.start_training()
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=RUN_TIMEOUT_MS)
     assert "Training failed" in dialog.status.text() and "not found" in dialog.status.text()
-    assert good != dialog.mnist_folder
+    assert good != dialog.mnist_source.folder
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -273,18 +276,21 @@ def test_downloading_mnist_shows_progress_and_then_uses_the_files(qtbot, local_m
     dialog = RetrainDialog(None)
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.download_options = {"mirrors": (base,), "files": files, "timeout": 5}
-    QTest.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
+    dialog.mnist_source.download_options = {"mirrors": (base,), "files": files, "timeout": 5}
+    QTest.mouseClick(dialog.mnist_source.download_button, Qt.MouseButton.LeftButton)
     reports: list = []
-    dialog.download.progressed.connect(lambda *args: reports.append(args))
-    assert dialog.download_bar.isVisible() and dialog.download_button.text() == "Cancel download"
-    qtbot.waitUntil(lambda: not dialog.download.is_running(), timeout=20_000)
+    dialog.mnist_source.download.progressed.connect(lambda *args: reports.append(args))
+    assert (
+        dialog.mnist_source.download_bar.isVisible()
+        and dialog.mnist_source.download_button.text() == "Cancel download"
+    )
+    qtbot.waitUntil(lambda: not dialog.mnist_source.download.is_running(), timeout=20_000)
 
     dest = user_data_dir() / "mnist"
-    assert dialog.mnist_folder == str(dest), dialog.mnist_status.text()
-    assert "Found in" in dialog.mnist_status.text() and dialog.use_mnist.isChecked()
+    assert dialog.mnist_source.folder == str(dest), dialog.mnist_source.status.text()
+    assert "Found in" in dialog.mnist_source.status.text() and dialog.use_mnist.isChecked()
     assert {name for name, _, _ in reports} == {name for name, _ in files.values()}
-    assert not dialog.download_bar.isVisible()
+    assert not dialog.mnist_source.download_bar.isVisible()
     assert sorted(p.name for p in dest.iterdir()) == sorted(n for n, _ in files.values())
 
 
@@ -294,12 +300,12 @@ def test_a_failed_download_says_why_and_leaves_nothing_behind(qtbot):
         port = sock.getsockname()[1]
     dialog = RetrainDialog(None)
     qtbot.addWidget(dialog)
-    previous = dialog.mnist_folder
-    dialog.download_options = {"mirrors": (f"http://127.0.0.1:{port}/",), "timeout": 2}
-    QTest.mouseClick(dialog.download_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.download.is_running(), timeout=20_000)
-    assert "Could not download" in dialog.mnist_status.text()
-    assert "choose their folder" in dialog.mnist_status.text()
-    assert dialog.mnist_folder == previous
+    previous = dialog.mnist_source.folder
+    dialog.mnist_source.download_options = {"mirrors": (f"http://127.0.0.1:{port}/",), "timeout": 2}
+    QTest.mouseClick(dialog.mnist_source.download_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.mnist_source.download.is_running(), timeout=20_000)
+    assert "Could not download" in dialog.mnist_source.status.text()
+    assert "choose their folder" in dialog.mnist_source.status.text()
+    assert dialog.mnist_source.folder == previous
     dest = user_data_dir() / "mnist"
     assert not dest.exists() or list(dest.iterdir()) == []
