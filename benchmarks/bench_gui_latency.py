@@ -38,7 +38,7 @@ PEN_DIGITS = Path(
 def strokes_to_draw(side: float, count: int) -> list:
     """Digits as lists of strokes in canvas pixels: pen digits if available, else loops."""
     if PEN_DIGITS.is_file():
-        from lenet_gui.pen_digits import CANVAS, load_pen_digits, pen_drawings
+        from lenet_gui.drawn_digits import CANVAS, load_pen_digits, pen_drawings
 
         digits = load_pen_digits(PEN_DIGITS)[:count]
         scale = side / CANVAS

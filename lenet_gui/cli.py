@@ -106,7 +106,7 @@ def cmd_eval(args) -> int:
 
     loaded = _load_model(args.checkpoint)
     if args.pen:
-        from .pen_digits import evaluate_pen_digits, load_pen_digits
+        from .drawn_digits import evaluate_pen_digits, load_pen_digits
 
         evaluation = evaluate_pen_digits(loaded.model, load_pen_digits(args.pen), seed=args.seed)
         _print_evaluation(evaluation, f"pen digits {Path(args.pen).name}")
@@ -182,7 +182,7 @@ def cmd_train(args) -> int:
     accuracy = evaluate(model, test_images, test_labels).accuracy
     metrics = {"mnist_test_accuracy": accuracy, "train_seconds": round(time.time() - started, 1)}
     if args.pen:
-        from .pen_digits import evaluate_pen_digits, load_pen_digits
+        from .drawn_digits import evaluate_pen_digits, load_pen_digits
 
         pen = evaluate_pen_digits(model, load_pen_digits(args.pen))
         metrics["pen_dev_accuracy"] = pen.accuracy

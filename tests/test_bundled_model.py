@@ -5,8 +5,8 @@ from real_data import REPO, mnist_dir, pen_digits_file
 
 from lenet_gui import paths
 from lenet_gui.checkpoint import load_checkpoint
+from lenet_gui.drawn_digits import evaluate_pen_digits, load_pen_digits
 from lenet_gui.mnist import load_mnist
-from lenet_gui.pen_digits import evaluate_pen_digits, load_pen_digits
 from lenet_gui.train import evaluate
 
 

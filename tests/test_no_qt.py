@@ -10,7 +10,7 @@ CORE = [
     "lenet_gui.retraining",
     "lenet_gui.checkpoint",
     "lenet_gui.inference",
-    "lenet_gui.pen_digits",
+    "lenet_gui.drawn_digits",
     "lenet_gui.paths",
     "lenet_gui.samples",
     "lenet_gui.self_test",
