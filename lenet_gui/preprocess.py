@@ -2,6 +2,8 @@
 
 MNIST's digits were cropped to their ink, scaled to fit a 20x20 box keeping the aspect ratio
 (anti-aliased), placed in a 28x28 field by centre of mass, and LeNet-5 sees them padded to 32x32.
+One step is added before the fit: strokes are thickened or thinned to MNIST's median width for a
+digit of that size, so the brush and the size of the drawing do not change what the network sees.
 Every path that classifies a drawing (canvas, command line, tests) calls `render_drawing` and
 `prepare_image`, so they all agree.
 """
@@ -128,7 +130,7 @@ class PreparedInput:
     """Each stage of the preprocessing, as float arrays of ink in 0..1 (for the GUI to show),
     and the network input itself."""
 
-    ink_crop: np.ndarray  # the cropped ink, at the source resolution
+    ink_crop: np.ndarray  # the cropped ink, WORKING_SIZE pixels across, strokes evened
     fitted: np.ndarray  # scaled so that the longest side is FIT_BOX pixels
     centred: np.ndarray  # (28, 28): placed by centre of mass, like MNIST
     field: np.ndarray  # (32, 32): padded, what the network sees
@@ -199,9 +201,10 @@ def even_stroke_width(ink: np.ndarray) -> np.ndarray:
     A fixed brush makes a small digit bold and a large one thin; MNIST's writers used pens of
     about the same relative width, so the network sees every drawing at that width.
     """
+    width = stroke_width(ink)
     target = STROKE_WIDTH_FRACTION * max(ink.shape)
-    change = round((target - stroke_width(ink)) / 2)  # grow or shrink each side by this much
-    change = max(change, -int(stroke_width(ink) / 2 - 1))  # never erode a stroke away
+    change = round((target - width) / 2)  # grow or shrink each side by this much
+    change = max(change, -int(width / 2 - 1))  # never erode a stroke away
     if change == 0:
         return ink
     if change > 0:

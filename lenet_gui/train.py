@@ -72,10 +72,6 @@ class TrainResult:
     val_accuracy: float | None
 
 
-class TrainingStopped(Exception):
-    """Not raised by `train` itself; callers may use it to unwind."""
-
-
 def ink_fields(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, 28, 28) MNIST images, or (N, 32, 32) fields, to float ink (N, 1, 32, 32)."""
     x = torch.as_tensor(np.array(images, copy=True))
