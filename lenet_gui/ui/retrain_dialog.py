@@ -16,7 +16,7 @@ import os
 import time
 
 import numpy as np
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..paths import APP_NAME, user_data_dir
+from ..paths import user_data_dir
 from ..retraining import (
     FINE_TUNE,
     FROM_SCRATCH,
@@ -51,13 +51,9 @@ from ..retraining import (
 from ..samples import SampleStore, holdout_split
 from .mnist_source import MnistSource
 from .retrain_results import RetrainResults, duration_text
+from .settings import open_qsettings
 from .training_curves import TrainingCurves
 from .training_worker import DEFAULT_MODE, TrainingWorker
-
-
-def settings_store() -> QSettings:
-    """The app's INI settings, as `ui.settings` opens them (tests redirect it with setPath)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
 
 
 class RetrainDialog(QDialog):
@@ -78,7 +74,7 @@ class RetrainDialog(QDialog):
         self.current = current  # LoadedModel or None
         self.store = store or SampleStore()
         self.mode = mode
-        self.qsettings = settings_store()
+        self.qsettings = open_qsettings()
         self.worker: TrainingWorker | None = None
         self.job: TrainingJob | None = None
         self.outcome = None  # TrainingOutcome of the last finished run

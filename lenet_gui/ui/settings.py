@@ -16,13 +16,16 @@ from ..preprocess import DEFAULT_PEN_FRACTION
 PEN_FRACTION_RANGE = (0.02, 0.15)
 
 
+def open_qsettings() -> QSettings:
+    """The app's INI settings file (tests redirect it with `QSettings.setPath`)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+
+
 class Settings:
     """Typed accessors over QSettings; every getter falls back to a sane default."""
 
     def __init__(self) -> None:
-        self._qs = QSettings(
-            QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME
-        )
+        self._qs = open_qsettings()
 
     def sync(self) -> None:
         self._qs.sync()
