@@ -34,7 +34,7 @@ from lenet_gui.checkpoint import load_checkpoint  # noqa: E402
 from lenet_gui.paths import bundled_checkpoint  # noqa: E402
 from lenet_gui.retraining import TrainingJob  # noqa: E402
 from lenet_gui.train import TrainConfig  # noqa: E402
-from lenet_gui.ui.training_worker import TrainingWorker  # noqa: E402
+from lenet_gui.ui.retrain.training_worker import TrainingWorker  # noqa: E402
 
 
 def mnist_folder() -> str:

@@ -90,7 +90,7 @@ def test_self_test_imports_the_gui_but_opens_no_window(data_dir):
     code = (
         "import sys\nfrom lenet_gui.cli import main\nrc = main(['--self-test'])\n"
         "from PySide6.QtCore import QCoreApplication\n"
-        "assert 'lenet_gui.ui.retrain_dialog' in sys.modules\n"
+        "assert 'lenet_gui.ui.retrain.dialog' in sys.modules\n"
         "assert QCoreApplication.instance() is None, 'a Qt application was created'\n"
         "sys.exit(rc)\n"
     )
@@ -116,7 +116,7 @@ def test_self_test_fails_when_a_gui_module_is_missing(monkeypatch, capsys, data_
     monkeypatch.setattr(builtins, "__import__", no_opengl)
     assert run_self_test() == EXIT_WRONG
     out = capsys.readouterr().out
-    assert "gui modules: retrain_dialog FAILED (ModuleNotFoundError" in out
+    assert "gui modules: retrain.dialog FAILED (ModuleNotFoundError" in out
     assert "self-test FAILED" in out
 
 

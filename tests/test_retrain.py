@@ -29,8 +29,8 @@ from lenet_gui.model import LeNet5
 from lenet_gui.paths import user_data_dir
 from lenet_gui.samples import SampleStore
 from lenet_gui.train import evaluate
-from lenet_gui.ui.retrain_dialog import RetrainDialog
-from lenet_gui.ui.retrain_integration import RetrainController, install_retrain
+from lenet_gui.ui.retrain.dialog import RetrainDialog
+from lenet_gui.ui.retrain.integration import RetrainController, install_retrain
 
 RUN_TIMEOUT_MS = 90_000
 

@@ -18,7 +18,7 @@ from lenet_gui.checkpoint import save_checkpoint
 from lenet_gui.inference import classify_drawings, classify_images
 from lenet_gui.preprocess import Drawing, render_drawing
 from lenet_gui.ui.main_window import MainWindow
-from lenet_gui.ui.map_detail import MapDetailDialog
+from lenet_gui.ui.views.map_detail import MapDetailDialog
 
 
 def digit_strokes(side: float, which: str) -> list[list[tuple[float, float]]]:

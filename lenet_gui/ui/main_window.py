@@ -36,14 +36,14 @@ from .. import paths
 from ..architecture import C3_TABLE
 from ..preprocess import Drawing, prepare_drawing, prepare_image
 from .canvas import DrawingCanvas, SquareHolder
-from .explanations import ABOUT_HTML
-from .feature_maps import FeatureMapsView
-from .input_view import InputStagesView
-from .map_detail import MapDetailDialog
 from .model_loader import ModelLoader
-from .retrain_integration import install_retrain
-from .scores import PredictionPanel
+from .retrain.integration import install_retrain
 from .settings import PEN_FRACTION_RANGE, Settings
+from .views.explanations import ABOUT_HTML
+from .views.feature_maps import FeatureMapsView
+from .views.input_view import InputStagesView
+from .views.map_detail import MapDetailDialog
+from .views.scores import PredictionPanel
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"

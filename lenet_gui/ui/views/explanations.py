@@ -6,7 +6,7 @@ no torch, so the tooltips are complete before the model has loaded).
 
 from __future__ import annotations
 
-from ..architecture import LAYER_DESCRIPTIONS
+from ...architecture import LAYER_DESCRIPTIONS
 
 # Layer name -> (title, output shape) for the labels of the feature-map view.
 LAYER_TITLES = {

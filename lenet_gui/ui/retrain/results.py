@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .sample_browser import field_pixmap
+from ..samples.browser import field_pixmap
 
 
 def duration_text(seconds: float) -> str:

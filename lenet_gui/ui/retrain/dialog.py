@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..paths import user_data_dir
-from ..retraining import (
+from ...paths import user_data_dir
+from ...retraining import (
     FINE_TUNE,
     FROM_SCRATCH,
     RetrainSettings,
@@ -48,10 +48,10 @@ from ..retraining import (
     make_job,
     save_trained,
 )
-from ..samples import SampleStore, holdout_split
+from ...samples import SampleStore, holdout_split
+from ..settings import open_qsettings
 from .mnist_source import MnistSource
-from .retrain_results import RetrainResults, duration_text
-from .settings import open_qsettings
+from .results import RetrainResults, duration_text
 from .training_curves import TrainingCurves
 from .training_worker import DEFAULT_MODE, TrainingWorker
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 
-from ..samples import SampleStore
-from .labelling import LabellingBar
+from ...samples import SampleStore
+from ..samples.labelling import LabellingBar
 
 
 class RetrainController(QObject):
@@ -51,7 +51,7 @@ class RetrainController(QObject):
 
     def open_retrain(self):
         """Show the running dialog, or a new one for the model that is active now."""
-        from .retrain_dialog import RetrainDialog
+        from .dialog import RetrainDialog
 
         if self.dialog is not None and not (self.dialog.isVisible() or self.dialog.is_training()):
             self.dialog.deleteLater()  # a closed dialog: start afresh, with the model active now
@@ -65,7 +65,7 @@ class RetrainController(QObject):
         return self.dialog
 
     def open_samples(self):
-        from .sample_browser import SampleBrowser
+        from ..samples.browser import SampleBrowser
 
         if self.browser is None:
             self.browser = SampleBrowser(self.store, self.window)

@@ -22,7 +22,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ..retraining import TrainingJob, describe_error, process_main, run_training
+from ...retraining import TrainingJob, describe_error, process_main, run_training
 
 # The measured choice (see the module docstring and the benchmark). A frozen app starts the
 # "spawn" child as its own executable: scripts/lenet_gui_entry.py calls freeze_support() for it.
@@ -208,7 +208,7 @@ class DownloadWorker(QObject):
         self._timer.start()
 
     def _run(self) -> None:
-        from ..mnist import MnistDownloadCancelled, download_mnist
+        from ...mnist import MnistDownloadCancelled, download_mnist
 
         def progress(name, done, total):
             self._queue.put(("progress", (name, done, total)))

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..samples import Sample, SampleStore
+from ...samples import Sample, SampleStore
 
 THUMB = 48
 COLUMNS = 12
