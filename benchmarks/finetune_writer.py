@@ -38,7 +38,7 @@ from lenet_gui.inference import classify_drawings  # noqa: E402
 from lenet_gui.mnist import load_mnist  # noqa: E402
 from lenet_gui.model import LeNet5, LeNet5Config  # noqa: E402
 from lenet_gui.paths import bundled_checkpoint  # noqa: E402
-from lenet_gui.retraining import FINE_TUNE, make_job, run_training  # noqa: E402
+from lenet_gui.retraining import FINE_TUNE, TrainingOutcome, make_job, run_training  # noqa: E402
 from lenet_gui.samples import SampleStore, holdout_split  # noqa: E402
 from lenet_gui.train import evaluate  # noqa: E402
 
@@ -82,10 +82,9 @@ def run(writer_digits, loaded, mnist: Path, seed: int, settings) -> dict:
         started = time.perf_counter()
         run_training(job, messages.append, lambda: False)
         wall = time.perf_counter() - started
-    kinds = [kind for kind, _ in messages]
-    if "finished" not in kinds:
-        raise SystemExit(f"the run did not finish: {messages[-1]}")
-    outcome = messages[kinds.index("finished")][1]
+    outcome = messages[-1]
+    if not isinstance(outcome, TrainingOutcome):
+        raise SystemExit(f"the run did not finish: {outcome}")
     model = LeNet5(LeNet5Config(**outcome.model_args))
     model.load_state_dict({k: torch.from_numpy(v) for k, v in outcome.state.items()})
     held_drawings = [s.drawing for s in held]

@@ -2,12 +2,20 @@
 
 The retrain dialog's core half. `run_training` is a plain function that receives a
 `TrainingJob`, a `post` callback and a `should_stop` flag, in the manner of Orange3's concurrent
-tasks, and reports only plain, picklable data. `ui.training_worker` runs it in a thread of the
+tasks, and reports only plain, picklable messages: the small frozen dataclasses below
+(`StatusMessage`, `TrainingStart`, `TrainingUpdate`, then exactly one of `TrainingOutcome`,
+`TrainingCancelled` or `TrainingFailed`). `ui.retrain.training_worker` runs it in a thread of the
 GUI's process or in a separate process started with the "spawn" context; `process_main`, the
 entry point of that process, lives here so that the child imports neither Qt nor pyqtgraph.
 
+A run has three parts, each its own function: `load_training_data` (MNIST's training subset,
+a validation split held back from MNIST's *training* set, the test set kept for the final
+figure, the user's samples), `ProgressReporter` (the live updates and the evaluations for the
+curves) and `final_evaluation` (the test set, the confusion matrix, the held-out samples).
+
 torch and the rest of the core are imported inside the functions that need them: importing this
-module stays cheap, and the window appears before torch is loaded.
+module stays cheap, and the window appears before torch is loaded. The dialog's time estimate
+(`images_per_epoch`, `estimate_seconds`) needs neither torch nor a job.
 """
 
 from __future__ import annotations
@@ -21,6 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 POST_EVERY_S = 0.1  # the worker sends step updates at most this often
+MNIST_TRAIN_IMAGES = 60_000  # the size of MNIST's training set (LeCun et al. 1998)
+VAL_COUNT = 2_000  # MNIST training images held back for the live validation curve
+VAL_SEED, TEST_SEED = 12345, 54321  # fixed: the same digits are held back in every run
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,7 @@ class TrainingJob:
     holdout_fields: np.ndarray | None = None  # held-out user samples, only measured
     holdout_labels: np.ndarray | None = None
     user_share: float = 0.1  # share of each epoch's draws that are user samples, when mixed
-    val_count: int = 2000  # fixed subset of MNIST test for the live curve
+    val_count: int = VAL_COUNT  # held back from MNIST train (never trained on), live curve
     test_count: int | None = None  # final MNIST test evaluation; None: all 10,000
     curve_points: int = 20  # evaluations spread over the run (plus one per epoch)
     gallery_size: int = 24  # misclassified test digits sent back
@@ -45,7 +56,16 @@ class TrainingJob:
 
 
 @dataclass(frozen=True)
+class StatusMessage:
+    """What the run is doing now, in words ("Loading MNIST...")."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class TrainingUpdate:
+    """Sent after steps (at most every `POST_EVERY_S`), and after each epoch."""
+
     progress: object  # lenet_gui.train.Progress, the latest record
     step: int  # steps done over the whole run
     total_steps: int
@@ -85,7 +105,29 @@ class TrainingOutcome:
     notes: dict = field(default_factory=dict)
 
 
-Post = Callable[[tuple], None]
+@dataclass(frozen=True)
+class TrainingCancelled:
+    """The run stopped because `should_stop` said so; it produced no model."""
+
+
+@dataclass(frozen=True)
+class TrainingFailed:
+    """The run raised; `message` is written for the user (see `describe_error`)."""
+
+    message: str
+
+
+# Every message a run posts; the last one is a TrainingOutcome, TrainingCancelled or TrainingFailed.
+Message = (
+    StatusMessage
+    | TrainingStart
+    | TrainingUpdate
+    | TrainingOutcome
+    | TrainingCancelled
+    | TrainingFailed
+)
+FINAL_MESSAGES = (TrainingOutcome, TrainingCancelled, TrainingFailed)
+Post = Callable[[Message], None]
 
 
 @dataclass(frozen=True)
@@ -158,18 +200,24 @@ def make_job(
     )
 
 
-def images_per_epoch(job: TrainingJob) -> int:
-    mnist = (job.mnist_train_count or 60_000) if job.mnist_folder else 0
-    return mnist + (0 if job.user_fields is None else len(job.user_fields))
+def images_per_epoch(settings: RetrainSettings, mnist_available: bool, user_train: int) -> int:
+    """Images one epoch of these settings trains on: the MNIST subset (never more than MNIST's
+    training set less the validation split) plus the user's samples not held out."""
+    mnist = 0
+    if settings.use_mnist and mnist_available:
+        mnist = min(settings.mnist_images, MNIST_TRAIN_IMAGES - VAL_COUNT)
+    return mnist + (user_train if settings.use_samples else 0)
 
 
 def estimate_seconds(
-    job: TrainingJob, pace: float | None = None, overhead: float | None = None
+    settings: RetrainSettings, images: int, pace: float | None = None, overhead: float | None = None
 ) -> float:
-    """Rough duration of a run: images seen at the given (or assumed) pace, plus start-up."""
-    pace = pace or ASSUMED_PACE[bool(job.config.augment)]
+    """Rough duration of a run in seconds: `settings.epochs` x `images` at `pace` images a second
+    (else the assumed pace for this augmentation setting), plus `overhead` seconds of start-up
+    (else `START_SECONDS`). Cheap: the dialog calls it on every change of a control."""
+    pace = pace or ASSUMED_PACE[bool(settings.augment)]
     overhead = START_SECONDS if overhead is None else overhead
-    return overhead + job.config.epochs * images_per_epoch(job) / pace
+    return overhead + settings.epochs * images / pace
 
 
 def fixed_subset(count: int, limit: int | None, seed: int) -> np.ndarray:
@@ -188,121 +236,164 @@ def mixing_weights(n_mnist: int, n_user: int, user_share: float) -> np.ndarray |
     )
 
 
-def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) -> None:
-    """Load the data, train a copy of the model, evaluate it; every result goes through `post`.
+@dataclass(frozen=True)
+class TrainingData:
+    """What a run trains on and measures with, as ink images (N, 32, 32) or (N, 28, 28) uint8."""
 
-    Messages: ("status", text), ("started", TrainingStart), ("progress", TrainingUpdate),
-    ("finished", TrainingOutcome), ("cancelled", None). Errors propagate to the caller.
-    """
-    import torch
+    images: np.ndarray  # (N, 32, 32) uint8: the MNIST subset, then the user's training samples
+    targets: np.ndarray  # (N,) int64
+    weights: np.ndarray | None  # per-image draw weights when MNIST and user samples are mixed
+    val_images: np.ndarray | None = None  # held back from MNIST *train*: the live curve
+    val_labels: np.ndarray | None = None
+    test_images: np.ndarray | None = None  # MNIST test: only the final figure
+    test_labels: np.ndarray | None = None
+    holdout_images: np.ndarray | None = None  # the user's held-out samples, only measured
+    holdout_labels: np.ndarray | None = None
 
+    @property
+    def holdout_count(self) -> int:
+        return 0 if self.holdout_labels is None else len(self.holdout_labels)
+
+
+def split_mnist_train(count: int, val_count: int, limit: int | None, seed: int):
+    """(training indices, validation indices) into MNIST's training set, disjoint.
+
+    The validation split is a fixed random `val_count` images (the same in every run, whatever
+    the seed); the training subset is `limit` of the rest (all of them when None), drawn with
+    `seed`. The test set stays out of both, for the final figure."""
+    val = fixed_subset(count, val_count, VAL_SEED)
+    rest = np.setdiff1d(np.arange(count), val)
+    return rest[fixed_subset(len(rest), limit, seed)], val
+
+
+def load_training_data(job: TrainingJob, post: Post) -> TrainingData:
+    """Load and mix the data of `job`. Raises ValueError when there is nothing to train on, and
+    the MNIST reader's errors (MnistError, OSError) for a missing or damaged folder."""
     from .mnist import load_mnist
-    from .model import LeNet5, LeNet5Config
-    from .train import evaluate, train
 
-    config = job.config
-    torch.manual_seed(config.seed)  # a model trained from scratch starts from the same weights
-    model = LeNet5(LeNet5Config(**job.model_args))
-    if job.base_state is not None:
-        model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in job.base_state.items()})
-
-    parts, labels = [], []
-    val_x = val_y = test_x = test_y = None
+    parts, labels, mnist = [], [], {}
     if job.mnist_folder:
-        post(("status", "Loading MNIST..."))
+        post(StatusMessage("Loading MNIST..."))
         train_x, train_y = load_mnist(job.mnist_folder, "train")
-        keep = fixed_subset(len(train_x), job.mnist_train_count, config.seed)
+        keep, val = split_mnist_train(
+            len(train_x), job.val_count, job.mnist_train_count, job.config.seed
+        )
         parts.append(np.pad(train_x[keep], ((0, 0), (2, 2), (2, 2))))  # 28x28 -> 32x32 field
         labels.append(train_y[keep].astype(np.int64))
         test_x, test_y = load_mnist(job.mnist_folder, "test")
-        val = fixed_subset(len(test_x), job.val_count, 12345)
-        val_x, val_y = test_x[val], test_y[val]
         if job.test_count is not None:
-            chosen = fixed_subset(len(test_x), job.test_count, 54321)
+            chosen = fixed_subset(len(test_x), job.test_count, TEST_SEED)
             test_x, test_y = test_x[chosen], test_y[chosen]
+        mnist = dict(
+            val_images=train_x[val],
+            val_labels=train_y[val],
+            test_images=test_x,
+            test_labels=test_y,
+        )
     n_mnist = sum(len(p) for p in parts)
     n_user = 0 if job.user_fields is None else len(job.user_fields)
     if n_user:
         parts.append(np.asarray(job.user_fields, dtype=np.uint8))
         labels.append(np.asarray(job.user_labels, dtype=np.int64))
-    if not parts or n_mnist + n_user == 0:
+    if n_mnist + n_user == 0:
         raise ValueError("There is nothing to train on: choose MNIST or add samples of your own.")
-    images, targets = np.concatenate(parts), np.concatenate(labels)
-    weights = mixing_weights(n_mnist, n_user, job.user_share)
     has_holdout = job.holdout_fields is not None and len(job.holdout_fields) > 0
+    return TrainingData(
+        images=np.concatenate(parts),
+        targets=np.concatenate(labels),
+        weights=mixing_weights(n_mnist, n_user, job.user_share),
+        holdout_images=job.holdout_fields if has_holdout else None,
+        holdout_labels=job.holdout_labels if has_holdout else None,
+        **mnist,
+    )
 
-    def measure() -> tuple[float | None, float | None]:
-        mnist = evaluate(model, val_x, val_y).accuracy if val_x is not None else None
-        if not has_holdout:
-            return mnist, None
-        return mnist, evaluate(model, job.holdout_fields, job.holdout_labels).accuracy
 
-    steps_per_epoch = math.ceil(len(images) / config.batch_size)
-    total_steps = config.epochs * steps_per_epoch
-    mnist_before, user_before = measure()
-    post(("started", TrainingStart(len(images), total_steps, mnist_before, user_before)))
+def measure(model, data: TrainingData) -> tuple[float | None, float | None]:
+    """(MNIST validation accuracy, held-out user accuracy), each None without that data."""
+    from .train import evaluate
 
-    eval_every = max(1, total_steps // max(1, job.curve_points))
-    state = {"losses": [], "last_post": 0.0, "eval_cost": 0.0, "last_eval": 0.0}
+    mnist = user = None
+    if data.val_images is not None:
+        mnist = evaluate(model, data.val_images, data.val_labels).accuracy
+    if data.holdout_count:
+        user = evaluate(model, data.holdout_images, data.holdout_labels).accuracy
+    return mnist, user
 
-    def on_progress(p) -> None:
+
+class ProgressReporter:
+    """`train`'s progress callback: turns its per-step `Progress` records into `TrainingUpdate`
+    messages, at most every `POST_EVERY_S`, with evaluations for the curves on schedule
+    (`curve_points` over the run, plus one after each epoch) that never take more than about a
+    fifth of the time."""
+
+    def __init__(
+        self,
+        post: Post,
+        evaluate_now: Callable[[], tuple[float | None, float | None]],
+        total_steps: int,
+        curve_points: int,
+    ):
+        self.post, self.evaluate_now, self.total_steps = post, evaluate_now, total_steps
+        self.eval_every = max(1, total_steps // max(1, curve_points))
+        self.losses: list[float] = []  # batch losses since the last update
+        self.last_post = 0.0  # perf_counter of the last update
+        self.last_eval = 0.0
+        self.eval_cost = 0.0  # seconds the last evaluation took
+
+    def _due_for_evaluation(self, p, done: int, now: float) -> bool:
+        # The epoch's last step leaves it to the epoch record.
+        if p.kind == "epoch":
+            return True
+        return (
+            done % self.eval_every == 0
+            and p.step < p.steps_per_epoch
+            and now - self.last_eval > 4 * self.eval_cost
+        )
+
+    def __call__(self, p) -> None:
         done = (p.epoch - 1) * p.steps_per_epoch + p.step
         if p.kind == "step":
-            state["losses"].append(p.loss)
+            self.losses.append(p.loss)
         now = time.perf_counter()
-        # Evaluate on schedule and after each epoch (the epoch's last step leaves it to the
-        # epoch record), but never spend more than about a fifth of the time on it.
-        evaluate_now = p.kind == "epoch" or (
-            done % eval_every == 0
-            and p.step < p.steps_per_epoch
-            and now - state["last_eval"] > 4 * state["eval_cost"]
-        )
-        if not evaluate_now and now - state["last_post"] < POST_EVERY_S:
+        evaluate = self._due_for_evaluation(p, done, now)
+        if not evaluate and now - self.last_post < POST_EVERY_S:
             return
         mnist_acc = user_acc = None
-        if evaluate_now:
-            mnist_acc, user_acc = measure()
-            state["eval_cost"] = time.perf_counter() - now
-            state["last_eval"] = time.perf_counter()
-        losses = state["losses"]
-        mean_loss = float(np.mean(losses)) if losses else float("nan")
-        state["losses"] = []
-        fraction = done / total_steps
+        if evaluate:
+            mnist_acc, user_acc = self.evaluate_now()
+            self.last_eval = time.perf_counter()
+            self.eval_cost = self.last_eval - now
+        mean_loss = float(np.mean(self.losses)) if self.losses else float("nan")
+        self.losses = []
+        fraction = done / self.total_steps
         remaining = p.elapsed / fraction * (1.0 - fraction) if fraction > 0 else float("nan")
-        post(
-            (
-                "progress",
-                TrainingUpdate(p, done, total_steps, mean_loss, remaining, mnist_acc, user_acc),
-            )
+        self.post(
+            TrainingUpdate(p, done, self.total_steps, mean_loss, remaining, mnist_acc, user_acc)
         )
-        state["last_post"] = time.perf_counter()
+        self.last_post = time.perf_counter()
 
-    result = train(
-        model,
-        images,
-        targets,
-        config,
-        sample_weights=weights,
-        progress=on_progress,
-        should_stop=should_stop,
-    )
-    if not result.completed or should_stop():
-        post(("cancelled", None))
-        return
 
-    post(("status", "Evaluating on MNIST test..."))
+def final_evaluation(
+    model, data: TrainingData, job: TrainingJob, seconds: float, user_before: float | None
+) -> TrainingOutcome:
+    """The outcome of a finished run: the weights, MNIST test accuracy, per-class accuracy, the
+    confusion matrix, the first `job.gallery_size` test digits it gets wrong, and the user's
+    held-out samples before and after."""
+    from .train import evaluate
+
     outcome = dict(
         state={k: v.detach().cpu().numpy() for k, v in model.state_dict().items()},
         model_args=model.model_args(),
-        config=config,
-        seconds=result.seconds,
-        train_images=len(images),
+        config=job.config,
+        seconds=seconds,
+        train_images=len(data.images),
         user_before=user_before,
-        user_holdout=len(job.holdout_fields) if has_holdout else 0,
+        user_holdout=data.holdout_count,
     )
-    if has_holdout:
-        outcome["user_after"] = evaluate(model, job.holdout_fields, job.holdout_labels).accuracy
-    if test_x is not None:
+    if data.holdout_count:
+        outcome["user_after"] = evaluate(model, data.holdout_images, data.holdout_labels).accuracy
+    if data.test_images is not None:
+        test_x, test_y = data.test_images, data.test_labels
         ev = evaluate(model, test_x, test_y)
         wrong = np.flatnonzero(ev.predictions != test_y)[: job.gallery_size]
         outcome.update(
@@ -314,10 +405,53 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
             gallery_true=test_y[wrong],
             gallery_predicted=ev.predictions[wrong],
         )
-    if should_stop():
-        post(("cancelled", None))
+    return TrainingOutcome(**outcome)
+
+
+def build_model(job: TrainingJob):
+    """A fresh LeNet5 of `job.model_args`, seeded (a run from scratch starts from the same
+    weights), with `job.base_state` loaded when fine-tuning."""
+    import torch
+
+    from .model import LeNet5, LeNet5Config
+
+    torch.manual_seed(job.config.seed)
+    model = LeNet5(LeNet5Config(**job.model_args))
+    if job.base_state is not None:
+        model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in job.base_state.items()})
+    return model
+
+
+def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) -> None:
+    """Load the data, train a copy of the model, evaluate it; every result goes through `post`.
+
+    Posts `StatusMessage`s, one `TrainingStart`, `TrainingUpdate`s, then a `TrainingOutcome` or
+    `TrainingCancelled`. Errors propagate to the caller (which posts `TrainingFailed`).
+    """
+    from .train import train
+
+    model = build_model(job)
+    data = load_training_data(job, post)
+    total_steps = job.config.epochs * math.ceil(len(data.images) / job.config.batch_size)
+    mnist_before, user_before = measure(model, data)
+    post(TrainingStart(len(data.images), total_steps, mnist_before, user_before))
+
+    reporter = ProgressReporter(post, lambda: measure(model, data), total_steps, job.curve_points)
+    result = train(
+        model,
+        data.images,
+        data.targets,
+        job.config,
+        sample_weights=data.weights,
+        progress=reporter,
+        should_stop=should_stop,
+    )
+    if not result.completed or should_stop():
+        post(TrainingCancelled())
         return
-    post(("finished", TrainingOutcome(**outcome)))
+    post(StatusMessage("Evaluating on MNIST test..."))
+    outcome = final_evaluation(model, data, job, result.seconds, user_before)
+    post(TrainingCancelled() if should_stop() else outcome)
 
 
 def process_main(job: TrainingJob, queue, stop_event) -> None:
@@ -328,7 +462,7 @@ def process_main(job: TrainingJob, queue, stop_event) -> None:
     try:
         run_training(job, queue.put, stop_event.is_set)
     except Exception as exc:  # everything goes back to the dialog as a message
-        queue.put(("failed", describe_error(exc)))
+        queue.put(TrainingFailed(describe_error(exc)))
     finally:
         # Flush the queue, then skip the interpreter's teardown (torch's takes about a second):
         # the process has nothing else to save, and Cancel should free it at once.

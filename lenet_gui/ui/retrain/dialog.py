@@ -315,24 +315,26 @@ class RetrainDialog(QDialog):
         self.use_mnist.setEnabled(self.mnist_source.folder is not None)
         self.mnist_images.setEnabled(s.use_mnist)
         self.user_share.setEnabled(s.use_mnist and s.use_samples)
-        self._show_sample_counts(s)
-        job = self._job_preview(s)
-        n = images_per_epoch(job)
+        held = self._show_sample_counts(s)
+        n = self._images_per_epoch(s, held)
         if n == 0:
             self.estimate.setText("Nothing to train on: choose MNIST or add samples of your own.")
             self.train_button.setEnabled(False)
             return
         pace = self._remembered(f"pace_{'augment' if s.augment else 'plain'}")
-        seconds = estimate_seconds(job, pace, self._remembered("overhead"))
+        seconds = estimate_seconds(s, n, pace, self._remembered("overhead"))
         basis = "measured on the last run" if pace else "a first guess for a 2-core machine"
         self.estimate.setText(
             f"About {duration_text(seconds)}: {s.epochs} x {n:,} images ({basis})."
         )
         self.train_button.setEnabled(not self.is_training())
 
-    def _job_preview(self, s: RetrainSettings) -> TrainingJob:
-        """A job without weights, only to count images for the estimate."""
-        return make_job(s, None, {}, self.mnist_source.folder, self._samples_cache)
+    def _images_per_epoch(self, s: RetrainSettings, held: int | None = None) -> int:
+        """Counted from the settings and the samples list alone: no job, no torch."""
+        if held is None:
+            held = len(holdout_split(self._samples_cache, s.holdout_fraction, s.seed)[1])
+        user_train = len(self._samples_cache) - held
+        return images_per_epoch(s, self.mnist_source.folder is not None, user_train)
 
     # --- data -----------------------------------------------------------------------------
 
@@ -344,16 +346,18 @@ class RetrainDialog(QDialog):
             self.use_samples.setChecked(False)
         self._on_settings_changed()
 
-    def _show_sample_counts(self, s: RetrainSettings) -> None:
+    def _show_sample_counts(self, s: RetrainSettings) -> int:
+        """Show the samples per digit and how many are held out; return that number."""
         counts = np.bincount([x.label for x in self._samples_cache], minlength=10)
         if not counts.sum():
             self.samples_status.setText("None yet: label drawings in the main window (keys 0-9).")
-            return
+            return 0
         held = len(holdout_split(self._samples_cache, s.holdout_fraction, s.seed)[1])
         per_digit = ", ".join(f"{d}: {c}" for d, c in enumerate(counts) if c)
         self.samples_status.setText(
             f"{int(counts.sum())} samples ({per_digit}); {held} held out to measure."
         )
+        return held
 
     def _find_mnist(self) -> None:
         if not self.mnist_source.find():
@@ -378,10 +382,10 @@ class RetrainDialog(QDialog):
         if self.is_training():
             return
         self.refresh_samples()
-        self.job = self._build_job()
-        if images_per_epoch(self.job) == 0:
+        if self._images_per_epoch(self.settings()) == 0:
             self.status.setText("Nothing to train on: choose MNIST or add samples of your own.")
             return
+        self.job = self._build_job()
         self.outcome, self.trained = None, None
         self._clear_results()
         self.worker = TrainingWorker(self.job, mode=self.mode, parent=self)

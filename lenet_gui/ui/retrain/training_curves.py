@@ -8,6 +8,8 @@ import math
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
+from ...retraining import VAL_COUNT
+
 VAL_PEN, USER_PEN = pg.mkPen("#1f77b4", width=2), pg.mkPen("#d62728", width=2)
 
 
@@ -34,7 +36,7 @@ class TrainingCurves(QWidget):
             symbol="o",
             symbolSize=5,
             symbolBrush="#1f77b4",
-            name="MNIST validation (2,000 test digits)",
+            name=f"MNIST validation ({VAL_COUNT:,} training digits held back)",
         )
         self.user_curve = self.accuracy_plot.plot(
             [],

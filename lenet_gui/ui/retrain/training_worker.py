@@ -22,7 +22,20 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...retraining import TrainingJob, describe_error, process_main, run_training
+from ...retraining import (
+    FINAL_MESSAGES,
+    Message,
+    StatusMessage,
+    TrainingCancelled,
+    TrainingFailed,
+    TrainingJob,
+    TrainingOutcome,
+    TrainingStart,
+    TrainingUpdate,
+    describe_error,
+    process_main,
+    run_training,
+)
 
 # The measured choice (see the module docstring and the benchmark). A frozen app starts the
 # "spawn" child as its own executable: scripts/lenet_gui_entry.py calls freeze_support() for it.
@@ -83,7 +96,7 @@ class TrainingWorker(QObject):
         try:
             run_training(self.job, self._queue.put, self._stop.is_set)
         except Exception as exc:
-            self._queue.put(("failed", describe_error(exc)))
+            self._queue.put(TrainingFailed(describe_error(exc)))
 
     def is_running(self) -> bool:
         return self._runner is not None and not self._done
@@ -123,7 +136,7 @@ class TrainingWorker(QObject):
                 self._queue.close()
                 self._queue.join_thread()
 
-    def _drain(self, emit: bool) -> list[tuple]:
+    def _drain(self, emit: bool) -> list[Message]:
         messages = []
         while True:
             try:
@@ -161,23 +174,25 @@ class TrainingWorker(QObject):
         self._done = True
         self._timer.stop()
 
-    def _dispatch(self, message: tuple) -> None:
-        kind, payload = message
-        if kind == "status":
-            self.status_changed.emit(payload)
-        elif kind == "started":
-            self.started.emit(payload)
-        elif kind == "progress":
-            self.progressed.emit(payload)
-        else:
+    def _dispatch(self, message: Message) -> None:
+        if isinstance(message, StatusMessage):
+            self.status_changed.emit(message.text)
+        elif isinstance(message, TrainingStart):
+            self.started.emit(message)
+        elif isinstance(message, TrainingUpdate):
+            self.progressed.emit(message)
+        elif isinstance(message, FINAL_MESSAGES):
             self._finish()
             self._join(5.0)
-            if kind == "finished":
-                self.finished.emit(payload)
-            elif kind == "cancelled":
+            if isinstance(message, TrainingOutcome):
+                self.finished.emit(message)
+            elif isinstance(message, TrainingCancelled):
                 self.cancelled.emit()
             else:
-                self.failed.emit(str(payload))
+                self.failed.emit(message.message)
+        else:  # a programming error, not the user's: say so rather than hang
+            self._finish()
+            self.failed.emit(f"Unexpected message from the training run: {message!r}")
 
 
 class DownloadWorker(QObject):

@@ -1,0 +1,226 @@
+"""The retrain dialog's core half without Qt: settings -> job, the estimate, the data split, the
+messages of a run and the progress reporter."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from real_data import mnist_dir
+
+from lenet_gui.preprocess import Drawing
+from lenet_gui.retraining import (
+    ASSUMED_PACE,
+    FINE_TUNE,
+    FROM_SCRATCH,
+    MNIST_TRAIN_IMAGES,
+    START_SECONDS,
+    VAL_COUNT,
+    ProgressReporter,
+    RetrainSettings,
+    StatusMessage,
+    TrainingCancelled,
+    TrainingJob,
+    TrainingOutcome,
+    TrainingStart,
+    TrainingUpdate,
+    estimate_seconds,
+    fixed_subset,
+    images_per_epoch,
+    load_training_data,
+    make_job,
+    mixing_weights,
+    run_training,
+    split_mnist_train,
+)
+from lenet_gui.samples import SampleStore
+from lenet_gui.train import Progress, TrainConfig
+
+
+def bar(digit: int, shift: float) -> Drawing:
+    """A distinct drawing per digit: a vertical bar at a digit-dependent slant."""
+    x = 80 + 12 * digit + shift
+    return Drawing(280, 280, (((x, 50.0), (x + 8 * digit - 30, 230.0)),))
+
+
+@pytest.fixture
+def samples(tmp_path):
+    store = SampleStore(tmp_path)
+    for digit in range(10):
+        for i in range(4):
+            store.add(bar(digit, 3 * i), digit, sample_id=f"d{digit}-{i}")
+    return store.samples()
+
+
+def test_make_job_splits_samples_and_follows_the_settings(samples):
+    base = {"c1.weight": np.zeros((6, 1, 5, 5), np.float32)}
+    job = make_job(FINE_TUNE, base, {"a": 1}, "/mnist", samples)
+    # 25% of 4 per digit, rounded down: 1 held out per digit.
+    assert job.user_fields.shape == (30, 32, 32) and job.user_fields.dtype == np.uint8
+    assert job.holdout_fields.shape == (10, 32, 32)
+    assert sorted(job.holdout_labels.tolist()) == list(range(10))
+    assert job.base_state is base and job.mnist_folder == "/mnist"
+    assert job.config.epochs == FINE_TUNE.epochs
+    assert job.config.learning_rate == FINE_TUNE.learning_rate
+    assert job.mnist_train_count == FINE_TUNE.mnist_images
+
+    scratch = RetrainSettings(from_scratch=True, use_mnist=False, use_samples=False)
+    job = make_job(scratch, base, {}, "/mnist", samples)
+    assert job.base_state is None and job.mnist_folder is None and job.user_fields is None
+    assert job.holdout_fields.shape == (10, 32, 32)  # held-out samples are still measured
+
+
+def test_images_per_epoch_counts_what_a_run_trains_on(samples):
+    assert images_per_epoch(FINE_TUNE, True, 30) == FINE_TUNE.mnist_images + 30
+    assert images_per_epoch(FINE_TUNE, False, 30) == 30  # no MNIST folder
+    assert images_per_epoch(RetrainSettings(use_samples=False), True, 30) == 10_000
+    everything = RetrainSettings(mnist_images=60_000, use_samples=False)
+    assert images_per_epoch(everything, True, 0) == MNIST_TRAIN_IMAGES - VAL_COUNT
+    # The same count the job itself ends up with.
+    job = make_job(FINE_TUNE, None, {}, None, samples)
+    assert images_per_epoch(FINE_TUNE, False, 30) == len(job.user_fields)
+
+
+def test_estimate_seconds_is_overhead_plus_images_over_pace():
+    s = RetrainSettings(epochs=3, augment=True)
+    assert estimate_seconds(s, 8_000) == pytest.approx(START_SECONDS + 3 * 8_000 / 4_000)
+    assert estimate_seconds(s, 8_000, pace=ASSUMED_PACE[True]) == estimate_seconds(s, 8_000)
+    plain = RetrainSettings(epochs=2, augment=False)
+    assert estimate_seconds(plain, 7_000, pace=1_000, overhead=1.5) == pytest.approx(15.5)
+    assert estimate_seconds(plain, 7_000, overhead=0.0) == pytest.approx(2.0)
+
+
+def test_the_estimate_needs_no_torch():
+    code = (
+        "import sys\n"
+        "from lenet_gui.retraining import FROM_SCRATCH, estimate_seconds, images_per_epoch\n"
+        "print(estimate_seconds(FROM_SCRATCH, images_per_epoch(FROM_SCRATCH, True, 0)))\n"
+        "sys.exit(1 if 'torch' in sys.modules else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert float(result.stdout) == pytest.approx(START_SECONDS + 5 * 20_000 / 4_000)
+
+
+def test_fixed_subset_is_reproducible_and_bounded():
+    a = fixed_subset(100, 10, seed=3)
+    assert len(a) == 10 and len(set(a.tolist())) == 10 and a.max() < 100
+    assert np.array_equal(a, fixed_subset(100, 10, seed=3))
+    assert not np.array_equal(a, fixed_subset(100, 10, seed=4))
+    assert sorted(fixed_subset(5, None, seed=0).tolist()) == [0, 1, 2, 3, 4]
+    assert len(fixed_subset(5, 50, seed=0)) == 5
+
+
+def test_mixing_weights_give_the_user_share_of_draws():
+    w = mixing_weights(900, 30, 0.1)
+    assert w.shape == (930,)
+    assert w[:900].sum() == pytest.approx(0.9) and w[900:].sum() == pytest.approx(0.1)
+    assert np.allclose(w[900:], 0.1 / 30)
+    assert mixing_weights(0, 30, 0.1) is None and mixing_weights(900, 0, 0.1) is None
+    assert mixing_weights(10, 10, 1.7)[10:].sum() == pytest.approx(1.0)  # clamped to [0, 1]
+
+
+def test_validation_comes_from_mnist_train_and_never_overlaps_training():
+    train, val = split_mnist_train(60_000, 2_000, 10_000, seed=0)
+    assert len(val) == 2_000 and len(train) == 10_000
+    assert not set(train.tolist()) & set(val.tolist())
+    other_train, other_val = split_mnist_train(60_000, 2_000, 10_000, seed=5)
+    assert np.array_equal(val, other_val)  # the same digits held back whatever the seed
+    assert not np.array_equal(train, other_train)
+    everything, _ = split_mnist_train(60_000, 2_000, None, seed=0)
+    assert len(everything) == 58_000
+
+
+def test_load_training_data_validates_on_train_and_keeps_test_for_the_end():
+    from lenet_gui.mnist import load_mnist
+
+    folder = str(mnist_dir())
+    job = TrainingJob(TrainConfig(), {}, None, folder, mnist_train_count=500, test_count=300)
+    data = load_training_data(job, lambda m: None)
+    train_x, _ = load_mnist(folder, "train")
+    test_x, _ = load_mnist(folder, "test")
+    assert data.images.shape == (500, 32, 32) and data.val_images.shape == (VAL_COUNT, 28, 28)
+    train_rows = {x.tobytes() for x in train_x}
+    assert all(v.tobytes() in train_rows for v in data.val_images[:50])
+    trained = {x[2:30, 2:30].tobytes() for x in data.images}
+    assert not any(v.tobytes() in trained for v in data.val_images)
+    test_rows = {x.tobytes() for x in test_x}
+    assert all(t.tobytes() in test_rows for t in data.test_images[:50])
+    assert len(data.test_labels) == 300 and data.weights is None
+
+
+def tiny_job(samples, **changes) -> TrainingJob:
+    settings = RetrainSettings(
+        from_scratch=True, use_mnist=False, epochs=2, batch_size=16, augment=False
+    )
+    job = make_job(settings, None, {}, None, samples)
+    return TrainingJob(**{**job.__dict__, **changes})
+
+
+def test_a_run_posts_start_updates_and_one_outcome_all_picklable(samples):
+    messages: list = []
+    run_training(tiny_job(samples), messages.append, lambda: False)
+    kinds = [type(m) for m in messages]
+    assert kinds[0] is TrainingStart and kinds[-1] is TrainingOutcome
+    assert kinds.count(TrainingStart) == 1 and kinds.count(TrainingOutcome) == 1
+    updates = [m for m in messages if isinstance(m, TrainingUpdate)]
+    assert [u.progress.kind for u in updates].count("epoch") == 2
+    assert updates[-1].step == updates[-1].total_steps == 2 * 2  # 30 images, batch 16
+    assert all(u.user_val_accuracy is not None for u in updates if u.progress.kind == "epoch")
+    assert any(isinstance(m, StatusMessage) and "Evaluating" in m.text for m in messages)
+    outcome = messages[-1]
+    assert outcome.train_images == 30 and outcome.user_holdout == 10
+    assert outcome.mnist_test_accuracy is None and outcome.user_after is not None
+    from lenet_gui.model import LeNet5
+
+    assert set(outcome.state) == set(LeNet5().state_dict())
+    for m in messages:
+        assert type(pickle.loads(pickle.dumps(m))) is type(m)
+
+
+def test_a_stopped_run_posts_cancelled_and_no_outcome(samples):
+    messages: list = []
+    run_training(tiny_job(samples), messages.append, lambda: True)
+    assert isinstance(messages[-1], TrainingCancelled)
+    assert not any(isinstance(m, TrainingOutcome) for m in messages)
+
+
+def test_a_run_with_nothing_to_train_on_raises_a_readable_error(samples):
+    job = tiny_job(samples, user_fields=None, user_labels=None)
+    with pytest.raises(ValueError, match="nothing to train on"):
+        run_training(job, lambda m: None, lambda: False)
+
+
+def record(kind: str, epoch: int, step: int, steps: int = 10) -> Progress:
+    return Progress(kind, epoch, 2, step, steps, loss=1.0 + step, elapsed=0.1 * step,
+                    images_per_second=100.0)  # fmt: skip
+
+
+def test_progress_reporter_rate_limits_steps_and_evaluates_each_epoch(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr("lenet_gui.retraining.time.perf_counter", lambda: now[0])
+    posted, evaluations = [], []
+
+    def evaluate_now():
+        evaluations.append(now[0])
+        return 0.5, None
+
+    reporter = ProgressReporter(posted.append, evaluate_now, total_steps=20, curve_points=1)
+    reporter(record("step", 1, 1))  # first step: posted (nothing posted before)
+    reporter(record("step", 1, 2))  # same instant: held back, its loss kept
+    assert len(posted) == 1 and posted[0].mean_loss == 2.0
+    now[0] += 1.0
+    reporter(record("step", 1, 3))  # a second later: posted with the mean of steps 2 and 3
+    assert len(posted) == 2 and posted[1].mean_loss == pytest.approx(3.5)
+    assert posted[1].mnist_val_accuracy is None and evaluations == []
+    reporter(record("epoch", 1, 10))  # an epoch record always evaluates, whatever the time
+    assert len(posted) == 3 and posted[2].mnist_val_accuracy == 0.5 and len(evaluations) == 1
+    assert posted[2].step == 10 and posted[2].remaining == pytest.approx(1.0)
+
+
+def test_the_defaults_differ_for_fine_tuning_and_from_scratch():
+    assert not FINE_TUNE.from_scratch and FROM_SCRATCH.from_scratch
+    assert FROM_SCRATCH.learning_rate > FINE_TUNE.learning_rate
