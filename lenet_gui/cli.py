@@ -45,11 +45,26 @@ def cmd_info(args) -> int:
     c1_to_f6 = sum(counts[n] for n in LAYER_NAMES[:-1])
     _print(f"{'C1..F6':<8}{'':>14}{c1_to_f6:>12,}")
     _print(f"{'total':<8}{'':>14}{sum(counts.values()):>12,}")
+    if args.formulas:
+        _print_formulas(loaded.model)
     _print()
     _print(f"checkpoint: {loaded.path}")
     for label, value in describe(loaded.metadata):
         _print(f"  {label}: {value}")
     return 0
+
+
+def _print_formulas(model) -> None:
+    from .layer_arithmetic import parameter_formulas, total_formula
+
+    formulas = parameter_formulas(model)
+    _print()
+    _print("parameters, from the weights' shapes:")
+    for f in formulas:
+        _print(f"{f.layer:<8}{f}")
+        _print(f"{'':<8}({f.meaning})")
+    _print(f"{'C1..F6':<8}{total_formula(formulas[:-1])}")
+    _print(f"{'total':<8}{total_formula(formulas)}")
 
 
 def _read_drawings(path: Path):
@@ -124,7 +139,7 @@ def cmd_train(args) -> int:
 
     from .checkpoint import LoadedModel, save_checkpoint
     from .mnist import MnistError, load_mnist
-    from .model import LeNet5
+    from .model import LeNet5, LeNet5Config
     from .train import TrainConfig, evaluate, train
 
     try:
@@ -141,7 +156,7 @@ def cmd_train(args) -> int:
         images, labels = images[: args.limit], labels[: args.limit]
     fields = TrainConfig.__dataclass_fields__
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields and v is not None})
-    model = LeNet5()
+    model = LeNet5(LeNet5Config(output=args.output))
     if args.init:
         loaded: LoadedModel = _load_model(args.init)
         model = loaded.model
@@ -249,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     info = with_checkpoint(sub.add_parser("info", help="layer table and checkpoint metadata"))
+    info.add_argument(
+        "--formulas", action="store_true", help="each layer's parameter count as a formula"
+    )
     info.set_defaults(func=cmd_info)
 
     predict = with_checkpoint(sub.add_parser("predict", help="classify drawings or images"))
@@ -280,6 +298,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--no-augment", dest="augment", action="store_false", default=None)
     tr.add_argument("--label-smoothing", type=float)
     tr.add_argument("--ema-decay", type=float, help="average the weights with this decay (0: off)")
+    tr.add_argument(
+        "--output",
+        choices=("linear", "rbf"),
+        default="linear",
+        help="output layer: linear + softmax, or the paper's RBF prototypes",
+    )
+    tr.add_argument("--rbf-j", type=float, help="the constant j of the paper's RBF loss (eq. 9)")
     tr.add_argument("--limit", type=int, help="train on the first N images only")
     tr.add_argument("--threads", type=int, help="torch threads (1 is fastest on a busy machine)")
     tr.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint")

@@ -1,8 +1,9 @@
 """LeNet-5 as LeCun et al. (1998) built it: trainable subsampling, C3's partial connection
 table and the scaled tanh squashing function, with exactly the paper's parameter counts.
 
-The output layer is a linear layer with softmax rather than the paper's fixed RBF prototypes
-(see `shared/guides/lenet5.md`); C1..F6 hold the paper's 60,000 trainable parameters.
+The output layer is either a linear layer with softmax (most re-implementations) or the paper's
+Euclidean RBF units comparing F6 with fixed 7x12 prototypes (`LeNet5Config.output`); C1..F6
+hold the paper's 60,000 trainable parameters either way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .architecture import C3_TABLE, LAYER_NAMES
+from .prototypes import PROTOTYPES
+
+OUTPUT_KINDS = ("linear", "rbf")
 
 
 def squash(x: torch.Tensor) -> torch.Tensor:
@@ -26,6 +30,16 @@ class LeNet5Config:
     """Architecture arguments, stored in checkpoints to rebuild the model."""
 
     num_classes: int = 10
+    # "linear": a linear layer, softmax gives probabilities. "rbf": the paper's Euclidean RBF
+    # units (section II.B, eq. 7) with the fixed prototypes of `prototypes.py`. Checkpoints
+    # from before this field load as "linear".
+    output: str = "linear"
+
+    def __post_init__(self):
+        if self.output not in OUTPUT_KINDS:
+            raise ValueError(f"output must be one of {OUTPUT_KINDS}, got {self.output!r}")
+        if self.output == "rbf" and self.num_classes != len(PROTOTYPES):
+            raise ValueError(f"the RBF output has {len(PROTOTYPES)} prototypes, one per digit")
 
 
 class Subsampling(nn.Module):
@@ -77,8 +91,30 @@ class PartialConv2d(nn.Module):
         return F.conv2d(x, self.dense_weight(), self.bias)
 
 
+class EuclideanRBF(nn.Module):
+    """The paper's output layer (eq. 7): y_i = sum_j (x_j - w_ij)^2, the squared distance from
+    F6's 84 values to the fixed +1/-1 prototype of digit i. No trainable parameters.
+
+    `forward` returns MINUS the distances, so that, like logits, the largest score is the class
+    and softmax turns scores into probabilities; `distances` gives y_i itself.
+    """
+
+    def __init__(self):
+        super().__init__()
+        prototypes = torch.from_numpy(PROTOTYPES.reshape(len(PROTOTYPES), -1).copy())
+        self.register_buffer("prototypes", prototypes, persistent=False)  # (10, 84), fixed
+
+    def distances(self, f6: torch.Tensor) -> torch.Tensor:
+        """(N, 84) -> (N, 10) squared Euclidean distances."""
+        return ((f6[:, None, :] - self.prototypes[None]) ** 2).sum(-1)
+
+    def forward(self, f6: torch.Tensor) -> torch.Tensor:
+        return -self.distances(f6)
+
+
 class LeNet5(nn.Module):
-    """Input (N, 1, 32, 32), normalised as `preprocess.normalise`; output (N, 10) logits."""
+    """Input (N, 1, 32, 32), normalised as `preprocess.normalise`; output (N, 10) scores:
+    logits of a linear layer, or minus the RBF distances (the larger, the likelier either way)."""
 
     def __init__(self, config: LeNet5Config | None = None):
         super().__init__()
@@ -89,7 +125,10 @@ class LeNet5(nn.Module):
         self.s4 = Subsampling(16)
         self.c5 = nn.Conv2d(16, 120, 5)
         self.f6 = nn.Linear(120, 84)
-        self.output = nn.Linear(84, self.config.num_classes)
+        if self.config.output == "rbf":
+            self.output = EuclideanRBF()
+        else:
+            self.output = nn.Linear(84, self.config.num_classes)
 
     def forward(self, x: torch.Tensor, return_activations: bool = False):
         """Logits, or `(logits, {layer name: activation})` when `return_activations` is set."""

@@ -37,6 +37,9 @@ class TrainConfig:
     augment: bool = True  # rotation, scaling, shear, shifts, elastic warp, stroke thickness
     label_smoothing: float = 0.05
     ema_decay: float = 0.999  # the result is an exponential moving average of the weights; 0: off
+    # The constant j of the paper's loss (eq. 9), for a model with the RBF output; such a model
+    # is trained with that loss, and label_smoothing does not apply to it.
+    rbf_j: float = 10.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -254,7 +257,7 @@ def train(
             if config.augment:
                 x = augment(x, generator, y)
             logits = model(to_network_input(x).contiguous(memory_format=torch.channels_last))
-            loss = F.cross_entropy(logits, y, label_smoothing=config.label_smoothing)
+            loss = training_loss(model, logits, y, config)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -299,6 +302,27 @@ def train(
     average.copy_to(model)
     model.to(memory_format=torch.contiguous_format).eval()
     return TrainResult(True, epoch, time.perf_counter() - start, loss_value, val_accuracy)
+
+
+def training_loss(
+    model: LeNet5, scores: torch.Tensor, labels: torch.Tensor, config: TrainConfig
+) -> torch.Tensor:
+    """Cross-entropy (with label smoothing) for the linear output, the paper's loss for RBF."""
+    if model.config.output == "rbf":
+        return rbf_loss(scores, labels, config.rbf_j)
+    return F.cross_entropy(scores, labels, label_smoothing=config.label_smoothing)
+
+
+def rbf_loss(scores: torch.Tensor, labels: torch.Tensor, j: float) -> torch.Tensor:
+    """The paper's eq. 9, averaged over the batch: y_D + log(e^-j + sum_i e^-y_i), where y_i
+    are the RBF distances (scores = -y) and D the correct class.
+
+    It pulls the correct distance down and pushes the others up, but the e^-j term ("a
+    rubbish class") stops pushing a class whose distance is already well above j. This is
+    cross-entropy over the ten scores plus one constant score -j, which is how it is computed.
+    """
+    rubbish = scores.new_full((scores.shape[0], 1), -float(j))
+    return F.cross_entropy(torch.cat([scores, rubbish], 1), labels)
 
 
 def warmup_cosine(step: int, total: int, warmup_fraction: float = 0.15) -> float:
