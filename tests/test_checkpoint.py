@@ -25,7 +25,7 @@ def test_round_trip_keeps_weights_and_metadata(saved):
         assert torch.equal(loaded.model.state_dict()[key], value)
     assert loaded.metadata["metrics"]["mnist_test_accuracy"] == 0.5
     assert loaded.metadata["train_config"] == {"epochs": 1}
-    assert loaded.metadata["model_args"] == {"num_classes": 10}
+    assert loaded.metadata["model_args"] == {"num_classes": 10, "output": "linear"}
     assert "created" in loaded.metadata and not loaded.model.training
     # A plain dict that loads with weights_only=True.
     assert isinstance(torch.load(path, weights_only=True), dict)
