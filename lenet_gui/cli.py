@@ -317,13 +317,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from .qt_options import split_qt_options
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    qt_options, rest = split_qt_options(argv)
+    parser = build_parser()
+    args = parser.parse_args(rest)
+    if qt_options and (args.command or args.self_test):
+        parser.error(f"{' '.join(qt_options)}: Qt's options apply to the GUI only")
     if args.self_test:
         return cmd_self_test(args)
     if args.command is None:  # the GUI shows its window before importing torch
         from .ui.app import run_app
 
-        return run_app()
+        return run_app([sys.argv[0] if sys.argv else "lenet-gui", *qt_options])
     from .checkpoint import CheckpointError
 
     try:

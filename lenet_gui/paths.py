@@ -32,13 +32,26 @@ def bundled_checkpoint() -> Path:
     return bundle_root() / "models" / "lenet5.pt"
 
 
+class DataFolderError(OSError):
+    """The user data folder cannot be created (read-only home, a file in its place...)."""
+
+
 def user_data_dir() -> Path:
-    """Per-user data folder (created on demand); LENET_GUI_DATA_DIR overrides it (tests)."""
+    """Per-user data folder (created on demand); LENET_GUI_DATA_DIR overrides it (tests).
+
+    Raises DataFolderError (an OSError) with a sentence naming the folder and the reason.
+    """
     override = os.environ.get("LENET_GUI_DATA_DIR")
     path = (
         Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     )
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataFolderError(
+            f"The data folder {path} cannot be created ({exc.strerror or exc}); "
+            "set LENET_GUI_DATA_DIR to a folder you can write"
+        ) from exc
     return path
 
 

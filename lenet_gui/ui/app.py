@@ -37,16 +37,33 @@ def _write_stderr(text: str) -> None:
             pass
 
 
-def log_error(text: str) -> None:
-    """Append a traceback or message to the log file, and to stderr when there is one."""
+def log_error(text: str) -> str:
+    """Append a traceback or message to the log file, and to stderr when there is one.
+
+    Returns where it went, as a sentence for a message box: the log's path, or why the log
+    could not be written (a read-only or unusable data folder must not hide the error itself).
+    """
     _write_stderr(text)
     try:
         log = paths.user_data_dir() / LOG_NAME
         stamp = _dt.datetime.now().isoformat(timespec="seconds")
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(f"--- {stamp} lenet-gui {__version__}\n{text}\n")
-    except OSError:
-        pass
+    except OSError as exc:
+        return f"The log could not be written: {exc}."
+    return f"Details were written to {log}."
+
+
+def show_error(title: str, exc: BaseException, details: str) -> None:
+    """Log an error and show it in a message box whose details hold the traceback, so the user
+    sees everything even when the log cannot be written."""
+    where = log_error(details)
+    if str(exc) in where:  # the log belongs in the very folder that failed
+        where = "No log was written: it belongs in that folder."
+    what = str(exc) if isinstance(exc, paths.DataFolderError) else f"{type(exc).__name__}: {exc}"
+    box = QMessageBox(QMessageBox.Icon.Critical, title, f"{what}\n\n{where}")
+    box.setDetailedText(details)
+    box.exec()
 
 
 def _probe(event: str, **extra) -> None:
@@ -74,16 +91,12 @@ def _install_excepthook() -> None:
 
     def hook(exc_type, exc, tb) -> None:
         text = "".join(traceback.format_exception(exc_type, exc, tb))
-        log_error(text)
-        if QApplication.instance() is not None and not showing:
+        if QApplication.instance() is None or showing:
+            log_error(text)
+        else:
             showing.append(True)
             try:
-                QMessageBox.critical(
-                    None,
-                    "lenet-gui: unexpected error",
-                    f"{exc_type.__name__}: {exc}\n\nDetails were written to "
-                    f"{paths.user_data_dir() / LOG_NAME}.",
-                )
+                show_error("lenet-gui: unexpected error", exc, text)
             finally:
                 showing.clear()
 
@@ -110,13 +123,7 @@ def run_app(argv: list[str] | None = None) -> int:
         window.show()
         QTimer.singleShot(0, window.load_initial_model)
     except Exception as exc:
-        log_error(traceback.format_exc())
-        QMessageBox.critical(
-            None,
-            "lenet-gui could not start",
-            f"{type(exc).__name__}: {exc}\n\nDetails were written to "
-            f"{paths.user_data_dir() / LOG_NAME}.",
-        )
+        show_error("lenet-gui could not start", exc, traceback.format_exc())
         return 1
     return app.exec()
 

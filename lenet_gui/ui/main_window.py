@@ -70,7 +70,11 @@ class MainWindow(QMainWindow):
         self._timing_shown = 0.0
         self._timings: deque[float] = deque(maxlen=30)  # the last classifications, in ms
         self._load_pending = False
-        self._classify_timer = QTimer(self, singleShot=True, interval=0)
+        # Properties are set by calls, not constructor keywords: PySide6 looks keyword
+        # properties up by a lower-cased name, which fails under a Turkish locale (dotless i).
+        self._classify_timer = QTimer(self)
+        self._classify_timer.setSingleShot(True)
+        self._classify_timer.setInterval(0)
         self._classify_timer.timeout.connect(self._on_classify_timer_timeout)
 
         self._build_views()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from ..memory import address_space_limit_mib, is_out_of_memory, not_enough_memory_message
+
 
 class ModelLoader(QObject):
     """`start(paths)` tries each checkpoint in turn; reports on the GUI thread by signals."""
@@ -26,7 +28,17 @@ class ModelLoader(QObject):
 
     def _run(self, candidates: list[Path]) -> None:
         notes = []
+        short = not_enough_memory_message()
+        if short:  # importing torch now would abort the process without a word
+            self.failed.emit(short, "")
+            return
         try:
+            import torch
+
+            # One thread from the start: besides latency (see MainWindow), each OpenMP worker
+            # reserves its stack, and with 1 GB of address space (ulimit -v) creating them
+            # aborts the whole process inside libgomp, with no message.
+            torch.set_num_threads(1)
             from ..checkpoint import CheckpointError, load_checkpoint
 
             for path in candidates:
@@ -39,4 +51,12 @@ class ModelLoader(QObject):
                 return
             self.failed.emit("No model could be loaded:\n" + "\n".join(notes), "")
         except Exception as exc:  # a broken installation (torch missing...): say so, log it
+            if is_out_of_memory(exc):
+                limit = address_space_limit_mib()
+                allowed = f" (this session allows {limit} MiB, ulimit -v)" if limit else ""
+                self.failed.emit(
+                    f"Not enough memory to load the network{allowed}: {exc}",
+                    traceback.format_exc(),
+                )
+                return
             self.failed.emit(f"The model could not be loaded: {exc}", traceback.format_exc())
