@@ -75,29 +75,63 @@ def _read_drawings(path: Path):
     return [Drawing.from_dict(item) for item in items]
 
 
-def cmd_predict(args) -> int:
+def _read_drawings_or_exit(name: str) -> list:
+    try:
+        return _read_drawings(Path(name))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"error: {name}: {exc}") from None
+
+
+def _read_images_or_exit(names: list[str]) -> list:
     from PIL import Image, UnidentifiedImageError
 
+    images = []
+    for name in names:
+        try:
+            with Image.open(name) as im:
+                images.append(im.copy())
+        except (OSError, UnidentifiedImageError) as exc:
+            raise SystemExit(f"error: {name}: not a readable image ({exc})") from None
+    return images
+
+
+def cmd_predict(args) -> int:
     from .inference import classify_drawings, classify_images
 
     loaded = _load_model(args.checkpoint)
     if args.strokes:
-        try:
-            drawings = _read_drawings(Path(args.strokes))
-        except (OSError, ValueError) as exc:
-            raise SystemExit(f"error: {args.strokes}: {exc}") from None
-        predictions = classify_drawings(loaded.model, drawings)
+        predictions = classify_drawings(loaded.model, _read_drawings_or_exit(args.strokes))
     else:
-        images = []
-        for name in args.images:
-            try:
-                with Image.open(name) as im:
-                    images.append(im.copy())
-            except (OSError, UnidentifiedImageError) as exc:
-                raise SystemExit(f"error: {name}: not a readable image ({exc})") from None
-        predictions = classify_images(loaded.model, images)
+        predictions = classify_images(loaded.model, _read_images_or_exit(args.images))
     for prediction in predictions:
         _print(json.dumps(prediction.to_json()))
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from .preprocess import prepare_drawing, prepare_image
+    from .sweep import run_sweep, sweep_values
+
+    try:
+        sweep_values(args.transform, args.range[0], args.range[1], args.steps)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if args.strokes:
+        named = [(f"{args.strokes}: drawing {i + 1}", prepare_drawing(d))
+                 for i, d in enumerate(_read_drawings_or_exit(args.strokes))]  # fmt: skip
+    else:
+        images = _read_images_or_exit(args.images)
+        named = [(n, prepare_image(im)) for n, im in zip(args.images, images, strict=True)]
+    loaded = _load_model(args.checkpoint)
+    for name, prepared in named:
+        if prepared is None:
+            _print(f"{name}: no digit in it, nothing to sweep", file=sys.stderr)
+            _print(json.dumps({"transform": args.transform, "reading": None}))
+            continue
+        result = run_sweep(
+            loaded.model, prepared, args.transform, *args.range, args.steps, args.seed
+        )
+        _print(json.dumps(result.to_json()))
     return 0
 
 
@@ -274,6 +308,21 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--strokes", metavar="FILE.json", help="one drawing or a list of them")
     source.add_argument("images", nargs="*", default=[], metavar="IMAGE")
     predict.set_defaults(func=cmd_predict)
+
+    sw = with_checkpoint(sub.add_parser("sweep", help="scores as a drawing is transformed"))
+    source = sw.add_mutually_exclusive_group(required=True)
+    source.add_argument("--strokes", metavar="FILE.json", help="one drawing or a list of them")
+    source.add_argument("images", nargs="*", default=[], metavar="IMAGE")
+    sw.add_argument(
+        "--transform",
+        required=True,
+        metavar="NAME",
+        help="shift_x, shift_y, scale, rotate, squeeze, stroke_width or noise",
+    )
+    sw.add_argument("--range", nargs=2, type=float, required=True, metavar=("FROM", "TO"))
+    sw.add_argument("--steps", type=int, default=31)
+    sw.add_argument("--seed", type=int, default=0, help="the noise pattern (transform noise)")
+    sw.set_defaults(func=cmd_sweep)
 
     ev = with_checkpoint(sub.add_parser("eval", help="accuracy on MNIST test or pen digits"))
     data = ev.add_mutually_exclusive_group()

@@ -88,7 +88,7 @@ def _run(out: TextIO, checkpoint: Path, digits: Path) -> int:
     return EXIT_PASSED if passed else EXIT_WRONG
 
 
-GUI_MODULES = ("main_window", "retrain.dialog", "samples.browser")
+GUI_MODULES = ("main_window", "retrain.dialog", "samples.browser", "lab.sweep_dialog")
 
 
 def _import_gui() -> str:

@@ -13,6 +13,7 @@ CORE = [
     "lenet_gui.drawn_digits",
     "lenet_gui.paths",
     "lenet_gui.samples",
+    "lenet_gui.sweep",
     "lenet_gui.self_test",
     "lenet_gui.cli",
 ]

@@ -36,6 +36,7 @@ from .. import paths
 from ..architecture import C3_TABLE
 from ..preprocess import Drawing, prepare_drawing, prepare_image
 from .canvas import DrawingCanvas, SquareHolder
+from .lab.menu import LabMenu
 from .model_loader import ModelLoader
 from .retrain.integration import install_retrain
 from .settings import PEN_FRACTION_RANGE, Settings
@@ -342,6 +343,8 @@ class MainWindow(QMainWindow):
         )
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.kernels_action)
+        self.lab_menu = LabMenu(self)  # experiments: lenet_gui/ui/lab/
+        bar.addMenu(self.lab_menu)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 

@@ -1,0 +1,1 @@
+"""Experiments on the current drawing: invariance sweeps, fooling the network, and the like."""
