@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 from conftest import ROOT
+from memory_cap import run_capped
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
@@ -182,3 +183,63 @@ def test_the_offscreen_image_has_device_pixel_resolution_on_hidpi():
     assert float(out[0]) == 2.0
     assert (int(out[1]), int(out[2])) == (400, 400)
     assert out[3].strip() == "(((20.5, 30.0), (150.0, 170.25)),)"
+
+
+CANVAS_SCRIPT = """
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from lenet_gui.ui.canvas import DrawingCanvas
+c = DrawingCanvas(); c.resize(300, 300); c.show(); app.processEvents()
+
+def send(kind, p, b, bs):
+    q = QPointF(*p)
+    app.sendEvent(c, QMouseEvent(kind, q, c.mapToGlobal(q), b, bs, Qt.KeyboardModifier.NoModifier))
+
+def drag(points, button=Qt.MouseButton.LeftButton):
+    send(QEvent.Type.MouseButtonPress, points[0], button, button)
+    for p in points[1:]:
+        send(QEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, button)
+    send(QEvent.Type.MouseButtonRelease, points[-1], button, Qt.MouseButton.NoButton)
+"""
+
+
+def test_an_eraser_move_far_outside_the_canvas_is_bounded():
+    """It froze the window, time and memory growing with the distance (GBs); now the eraser is
+    clamped to the canvas and its hit test costs what the strokes cost."""
+    script = CANVAS_SCRIPT + textwrap.dedent(
+        """
+        for i in range(20):
+            drag([(10 + 10 * i, 20), (10 + 10 * i, 120)])
+        cap(150)
+        drag([(150, 250), (4e7, 4e7), (4e7, 70), (-4e7, 70)], Qt.MouseButton.RightButton)
+        print(len(c.drawing().strokes))
+        """
+    )
+    done = run_capped(script, extra_mb=150, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["0"]  # the path back across the canvas erased every stroke
+
+
+def test_a_resize_copies_no_history():
+    """1,000 strokes then one resize cost 2.3 s and +1.35 GB (every undo step was rescaled)."""
+    script = CANVAS_SCRIPT + textwrap.dedent(
+        """
+        for i in range(1000):
+            drag([(10 + i % 280, 20), (10 + i % 280, 120)])
+        stored = c._history.strokes()
+        cap(120)
+        for side in (400, 200, 300):
+            c.resize(side, side)
+        same = all(a is b for a, b in zip(stored, c._history.strokes(), strict=True))
+        c.clear()
+        c.undo()
+        c.undo()  # the last stroke
+        first = c.drawing().strokes[0] == ((10.0, 20.0), (10.0, 120.0))
+        print(same, len(c.drawing().strokes), first)
+        """
+    )
+    done = run_capped(script, extra_mb=120, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "999", "True"]

@@ -182,10 +182,33 @@ def test_dropping_an_image_classifies_it(window, tmp_path, bundled_model, draw, 
         window.prediction_panel.bars.values(), expected.probabilities, atol=1e-5
     )
     assert window.canvas.has_backdrop()
-    draw(window.canvas, digit_strokes(window.canvas.width(), "one"))  # drawing replaces it
+
+
+def test_an_opened_image_is_part_of_the_history_like_a_stroke(window, tmp_path, draw, settle):
+    """Strokes before the image, the image, a stroke on it: undo takes them back in order."""
+    canvas = window.canvas
+    draw(canvas, digit_strokes(canvas.width(), "one"))
     settle()
-    assert not window.canvas.has_backdrop()
     assert window.prediction_panel.shown_digit == 1
+    _digit_png(tmp_path / "seven.png")
+    assert window.open_image_file(tmp_path / "seven.png")
+    settle()
+    assert canvas.has_backdrop() and canvas.drawing().is_blank  # the image took the 1's place
+    assert window.prediction_panel.shown_digit == 7
+    draw(canvas, [[(10.0, 10.0), (12.0, 10.0)]])  # a small mark on the image keeps it
+    settle()
+    assert canvas.has_backdrop() and len(canvas.drawing().strokes) == 1
+    assert window.prediction_panel.shown_digit == 7
+    canvas.undo()  # the mark goes, the image stays
+    settle()
+    assert canvas.has_backdrop() and canvas.drawing().is_blank
+    canvas.undo()  # the image goes, the 1 comes back
+    settle()
+    assert not canvas.has_backdrop() and len(canvas.drawing().strokes) == 1
+    assert window.prediction_panel.shown_digit == 1
+    canvas.redo()
+    settle()
+    assert canvas.has_backdrop() and window.prediction_panel.shown_digit == 7
 
 
 def test_a_file_that_is_no_image_is_refused_with_a_message(window, tmp_path, monkeypatch, settle):

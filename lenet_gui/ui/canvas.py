@@ -1,18 +1,18 @@
-"""The drawing canvas: records strokes as canvas-pixel points and paints them like the core does.
+"""The drawing canvas: turns mouse events into strokes and paints them like the core does.
 
-The strokes *are* the drawing: `drawing()` returns the core's `Drawing`, which goes through
-`prepare_drawing` exactly as `predict --strokes` and the tests do. The pixels on screen are only
+What is drawn, and its undo/redo, live in the Qt-free `lenet_gui.strokes.CanvasHistory`; this
+widget keeps only the stroke being drawn, the events and the painting. The strokes *are* the
+drawing: `drawing()` returns the core's `Drawing`, which goes through `prepare_drawing` exactly
+as `predict --strokes` and the tests do. The pixels on screen are only
 a view of it, painted with QPainter into an offscreen image at device-pixel resolution (so it is
 sharp on HiDPI screens and never depends on a screen grab).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -26,10 +26,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from ..preprocess import DEFAULT_PEN_FRACTION, Drawing
-
-Point = tuple[float, float]
-Stroke = tuple[Point, ...]
-Strokes = tuple[Stroke, ...]
+from ..strokes import CanvasHistory, Picture, Point, Stroke, prepare_canvas
 
 PAPER = QColor(255, 255, 255)
 INK = QColor(20, 20, 28)
@@ -61,28 +58,20 @@ def paint_stroke(painter: QPainter, stroke: Sequence[Point], width: float) -> No
     painter.drawPath(path)
 
 
-def _distance_to_stroke(point: Point, stroke: Stroke) -> float:
-    """Shortest distance from a point to a polyline (a dot for a single point)."""
-    px, py = point
-    best = math.inf
-    if len(stroke) == 1:
-        return math.hypot(px - stroke[0][0], py - stroke[0][1])
-    for (ax, ay), (bx, by) in itertools.pairwise(stroke):
-        dx, dy = bx - ax, by - ay
-        length2 = dx * dx + dy * dy
-        t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
-        best = min(best, math.hypot(px - (ax + t * dx), py - (ay + t * dy)))
-    return best
-
-
-def _scaled(strokes: Strokes, factor: float) -> Strokes:
-    return tuple(tuple((x * factor, y * factor) for x, y in s) for s in strokes)
+def picture_qimage(picture: Picture) -> QImage:
+    """The picture's bounded RGBA copy as a QImage (owning its pixels)."""
+    rgba = picture.image
+    return QImage(
+        rgba.tobytes(), rgba.width, rgba.height, 4 * rgba.width, QImage.Format.Format_RGBA8888
+    ).copy()
 
 
 class DrawingCanvas(QWidget):
     """Left button draws (or erases in eraser mode), right button always erases whole strokes.
 
-    Undo and redo work per stroke; one eraser drag and one clear are one step each.
+    The content and its undo/redo live in a Qt-free `CanvasHistory`; this widget turns mouse
+    events into its edits and paints it. Undo and redo work per stroke; one eraser drag, one
+    clear and one opened image are one step each.
     """
 
     strokes_changed = Signal()  # the drawing changed: a point, a stroke, an undo, a resize...
@@ -91,18 +80,16 @@ class DrawingCanvas(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._strokes: Strokes = ()
-        self._active: list[Point] | None = None  # the stroke being drawn, pen down
-        self._erase_before: Strokes | None = None  # the strokes when an eraser drag began
-        self._last_erase: Point | None = None
-        self._undo: list[Strokes] = []
-        self._redo: list[Strokes] = []
+        self._history = CanvasHistory()
+        self._active: list[Point] | None = None  # the stroke being drawn, pen down, in pixels
+        self._erasing = False  # an eraser drag is going on (one undo step)
+        self._last_erase: Point | None = None  # pixels
         self._pen_fraction = DEFAULT_PEN_FRACTION
         self._eraser = False
         self._hover: QPointF | None = None
-        self._backdrop: QImage | None = None  # an opened image, shown instead of strokes
-        self._image = QImage()  # the committed strokes, at device-pixel resolution
-        self._side = 0  # the side the stored points refer to
+        self._shown_picture: tuple[Picture, QImage] | None = None  # the picture shown, as QImage
+        self._image = QImage()  # the committed content, at device-pixel resolution
+        self._side = 0  # the side the active stroke's points refer to
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
         self.setMouseTracking(True)
         self.setAcceptDrops(True)
@@ -115,15 +102,28 @@ class DrawingCanvas(QWidget):
 
     # -- the data ----------------------------------------------------------------------------
 
+    def side(self) -> int:
+        """The shorter side in pixels: strokes and the pen scale with it."""
+        return min(self.width(), self.height())
+
     def drawing(self) -> Drawing:
-        """The core's view of what is drawn, in canvas pixels, including a stroke in progress."""
-        strokes = self._strokes
+        """The core's view of the strokes, in canvas pixels, including a stroke in progress
+        (an opened image is not in it: see `picture()` and `prepare_canvas`)."""
+        strokes = self._history.strokes_at(self.side())
         if self._active:
             strokes = (*strokes, tuple(self._active))
         return Drawing(self.width(), self.height(), strokes, self.pen_width())
 
+    def picture(self) -> Picture | None:
+        """The opened image shown under the strokes, if any."""
+        return self._history.picture()
+
+    def prepared_input(self):
+        """What the network sees of the canvas (drawing, image, or both), or None if blank."""
+        return prepare_canvas(self.drawing(), self.picture())
+
     def pen_width(self) -> float:
-        return self._pen_fraction * min(self.width(), self.height())
+        return self._pen_fraction * self.side()
 
     def pen_fraction(self) -> float:
         return self._pen_fraction
@@ -136,11 +136,12 @@ class DrawingCanvas(QWidget):
         self._pen_fraction = fraction
         self._render()
         self.update()
-        if not self.is_blank():
+        if not self.drawing().is_blank:
             self.strokes_changed.emit()
 
     def is_blank(self) -> bool:
-        return not self._strokes and not self._active
+        """No stroke (drawn or in progress); an opened image alone still counts as blank."""
+        return not self._history.strokes() and not self._active
 
     def is_eraser(self) -> bool:
         return self._eraser
@@ -150,84 +151,84 @@ class DrawingCanvas(QWidget):
         self.update()
 
     def can_undo(self) -> bool:
-        return bool(self._undo) and self._active is None
+        return self._history.can_undo() and self._active is None and not self._erasing
 
     def can_redo(self) -> bool:
-        return bool(self._redo) and self._active is None
+        return self._history.can_redo() and self._active is None and not self._erasing
 
     # -- editing -----------------------------------------------------------------------------
 
-    def _commit(self, strokes: Strokes, before: Strokes) -> None:
-        """Make `strokes` current, remembering `before` as one undo step."""
-        self._undo.append(before)
-        self._redo.clear()
-        self._set_strokes(strokes)
-        self.history_changed.emit()
-
-    def _set_strokes(self, strokes: Strokes) -> None:
-        self._strokes = strokes
-        self._backdrop = None
+    def _content_changed(self) -> None:
         self._render()
         self.update()
         self.strokes_changed.emit()
 
     def undo(self) -> None:
-        if not self.can_undo():
-            return
-        self._redo.append(self._strokes)
-        self._set_strokes(self._undo.pop())
-        self.history_changed.emit()
-
-    def redo(self) -> None:
-        if not self.can_redo():
-            return
-        self._undo.append(self._strokes)
-        self._set_strokes(self._redo.pop())
-        self.history_changed.emit()
-
-    def clear(self) -> None:
-        """Remove every stroke (one undo step), a stroke being drawn, and any opened image."""
-        drawing = self._active is not None
-        self._active = None
-        if self._strokes:
-            self._commit((), self._strokes)
-        elif self._backdrop is not None or drawing:
-            self._set_strokes(())
-        if drawing:
+        if self.can_undo() and self._history.undo():
+            self._content_changed()
             self.history_changed.emit()
 
-    def set_backdrop(self, image: QImage | None) -> None:
-        """Show an opened image; the next stroke, clear or undo removes it."""
-        self._backdrop = image
-        self.update()
+    def redo(self) -> None:
+        if self.can_redo() and self._history.redo():
+            self._content_changed()
+            self.history_changed.emit()
+
+    def clear(self) -> None:
+        """Remove every stroke and any opened image (one undo step), and a stroke being drawn."""
+        drawing = self._active is not None
+        self._active = None
+        if self._erasing:
+            self._end_erase()
+        if self._history.clear() or drawing:
+            self._content_changed()
+            self.history_changed.emit()
+
+    def open_picture(self, picture: Picture) -> None:
+        """Show an opened image in place of the drawing: one undo step; strokes drawn next go
+        on top of it, and undo brings back what was there before."""
+        self._active = None
+        if self._erasing:
+            self._end_erase()
+        self._history.open_picture(picture)
+        self._content_changed()
+        self.history_changed.emit()
 
     def has_backdrop(self) -> bool:
-        return self._backdrop is not None
+        """Whether an opened image is shown."""
+        return self.picture() is not None
+
+    def _to_units(self, point: Point) -> Point:
+        side = max(1, self.side())
+        return point[0] / side, point[1] / side
 
     def _erase_at(self, point: Point) -> None:
-        """Remove the strokes within the eraser's reach of the path since the last position."""
-        radius = self._eraser_radius()
-        reach = radius + self.pen_width() / 2
+        """Remove the strokes within the eraser's reach of its path since the last position.
+
+        The point is clamped to the canvas (a move far outside costs what one inside does)."""
+        point = (min(max(point[0], 0.0), self.width()), min(max(point[1], 0.0), self.height()))
         last = self._last_erase or point
-        steps = max(1, math.ceil(math.dist(last, point) / max(radius, 1.0)))
-        samples = [
-            (last[0] + (point[0] - last[0]) * i / steps, last[1] + (point[1] - last[1]) * i / steps)
-            for i in range(steps + 1)
-        ]
         self._last_erase = point
-        kept = tuple(
-            s for s in self._strokes if all(_distance_to_stroke(p, s) > reach for p in samples)
-        )
-        if len(kept) != len(self._strokes):
-            self._set_strokes(kept)
+        reach = (self._eraser_radius() + self.pen_width() / 2) / max(1, self.side())
+        if self._history.erase_along(self._to_units(last), self._to_units(point), reach):
+            self._content_changed()
+
+    def _end_erase(self) -> None:
+        self._erasing = False
+        self._last_erase = None
+        self._history.end_group()
 
     def _eraser_radius(self) -> float:
         return max(6.0, self.pen_width() / 2)
 
     # -- painting ----------------------------------------------------------------------------
 
+    def _picture_qimage(self, picture: Picture) -> QImage:
+        if self._shown_picture is None or self._shown_picture[0] is not picture:
+            self._shown_picture = (picture, picture_qimage(picture))
+        return self._shown_picture[1]
+
     def _render(self) -> None:
-        """Repaint the committed strokes into the offscreen image at device resolution."""
+        """Repaint the committed content into the offscreen image at device resolution."""
         ratio = self.devicePixelRatioF()
         size = QSize(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
         if self._image.size() != size:
@@ -235,14 +236,21 @@ class DrawingCanvas(QWidget):
         self._image.setDevicePixelRatio(ratio)
         self._image.fill(PAPER)
         painter = QPainter(self._image)
+        picture = self.picture()
+        if picture is None:
+            self._shown_picture = None
+        else:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            x, y, w, h = picture.fitted_rect(self.width(), self.height())
+            painter.drawImage(QRectF(x, y, w, h), self._picture_qimage(picture))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         width = self.pen_width()
-        for stroke in self._strokes:
+        for stroke in self._history.strokes_at(self.side()):
             paint_stroke(painter, stroke, width)
         painter.end()
 
     def rendered_image(self) -> QImage:
-        """What the canvas shows (strokes or the opened image), for saving as PNG."""
+        """What the canvas shows (strokes over any opened image), for saving as PNG."""
         image = QImage(self._image.size(), QImage.Format.Format_RGB32)
         image.setDevicePixelRatio(self._image.devicePixelRatio())
         image.fill(PAPER)
@@ -252,14 +260,6 @@ class DrawingCanvas(QWidget):
         return image
 
     def _paint_content(self, painter: QPainter) -> None:
-        if self._backdrop is not None:
-            painter.fillRect(self.rect(), PAPER)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            size = self._backdrop.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRect(0, 0, size.width(), size.height())
-            target.moveCenter(self.rect().center())
-            painter.drawImage(target, self._backdrop)
-            return
         painter.drawImage(0, 0, self._image)
         if self._active:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -271,7 +271,7 @@ class DrawingCanvas(QWidget):
         painter = QPainter(self)
         self._paint_content(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if self.is_blank() and self._backdrop is None:
+        if self._history.is_empty() and self._active is None:
             painter.setPen(INVITATION)
             font = painter.font()
             font.setPointSizeF(max(11.0, self.height() / 28))
@@ -289,7 +289,7 @@ class DrawingCanvas(QWidget):
     def _update_around(self, a: QPointF, b: QPointF) -> None:
         margin = self.pen_width() / 2 + max(self._eraser_radius(), 2) + 2
         rect = QRectF(a, b).normalized().adjusted(-margin, -margin, margin, margin)
-        self.update(rect.toAlignedRect())
+        self.update(rect.intersected(QRectF(self.rect())).toAlignedRect())
 
     # -- events ------------------------------------------------------------------------------
 
@@ -300,15 +300,15 @@ class DrawingCanvas(QWidget):
         if button == Qt.MouseButton.RightButton or (
             button == Qt.MouseButton.LeftButton and self._eraser
         ):
-            if self._active is None and self._erase_before is None:
-                self._erase_before = self._strokes
+            if self._active is None and not self._erasing:
+                self._erasing = True
                 self._last_erase = None
+                self._history.begin_group()
                 self._erase_at(point)
-        elif button == Qt.MouseButton.LeftButton and self._erase_before is None:
-            if self._backdrop is not None:  # drawing replaces an opened image
-                self._backdrop = None
-                self.update()
+                self.history_changed.emit()
+        elif button == Qt.MouseButton.LeftButton and not self._erasing and self._active is None:
             self._active = [point]
+            self._side = self.side()
             self._update_around(pos, pos)
             self.strokes_changed.emit()
             self.history_changed.emit()
@@ -324,7 +324,7 @@ class DrawingCanvas(QWidget):
             self._active.append(point)
             self._update_around(last, pos)
             self.strokes_changed.emit()
-        elif self._erase_before is not None:
+        elif self._erasing:
             self._erase_at(point)
         if previous is not None:
             self._update_around(previous, pos)
@@ -336,27 +336,21 @@ class DrawingCanvas(QWidget):
         if self._active is not None and event.button() == Qt.MouseButton.LeftButton:
             if point != self._active[-1]:
                 self._active.append(point)
-            stroke, self._active = tuple(self._active), None
-            before = self._strokes
-            self._undo.append(before)
-            self._redo.clear()
-            self._strokes = (*before, stroke)
+            stroke, self._active = Stroke(self._active, self.side()), None
+            self._history.add_stroke(stroke)
             painter = QPainter(self._image)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            paint_stroke(painter, stroke, self.pen_width())
+            paint_stroke(painter, stroke.points, self.pen_width())
             painter.end()
             self.update()
             self.strokes_changed.emit()
             self.history_changed.emit()
-        elif self._erase_before is not None and event.button() in (
+        elif self._erasing and event.button() in (
             Qt.MouseButton.RightButton,
             Qt.MouseButton.LeftButton,
         ):
-            before, self._erase_before = self._erase_before, None
-            if before != self._strokes:
-                self._undo.append(before)
-                self._redo.clear()
-                self.history_changed.emit()
+            self._end_erase()
+            self.history_changed.emit()
         event.accept()
 
     def leaveEvent(self, event) -> None:
@@ -366,22 +360,17 @@ class DrawingCanvas(QWidget):
         super().leaveEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        """Scale the stored strokes (and with them every undo step) so the drawing keeps its
-        look; the pen is a fraction of the side, so it scales too."""
-        side = min(self.width(), self.height())
-        if self._side and side != self._side:
+        """Strokes keep their look: they are stored relative to the side they were drawn at
+        (nothing in the history changes); a stroke in progress is rescaled, and the pen is a
+        fraction of the side, so it scales too."""
+        side = self.side()
+        if self._active is not None and self._side and side != self._side:
             factor = side / self._side
-            self._strokes = _scaled(self._strokes, factor)
-            self._undo = [_scaled(s, factor) for s in self._undo]
-            self._redo = [_scaled(s, factor) for s in self._redo]
-            if self._active is not None:
-                self._active = [(x * factor, y * factor) for x, y in self._active]
-            if self._erase_before is not None:
-                self._erase_before = _scaled(self._erase_before, factor)
+            self._active = [(x * factor, y * factor) for x, y in self._active]
         self._side = side
         self._render()
         super().resizeEvent(event)
-        if not self.is_blank():
+        if not self.drawing().is_blank:
             self.strokes_changed.emit()
 
     def dragEnterEvent(self, event) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 
 from .. import paths
 from ..architecture import C3_TABLE
-from ..preprocess import Drawing, prepare_drawing, prepare_image
+from ..preprocess import Drawing, prepare_drawing
+from ..strokes import Picture
 from .canvas import DrawingCanvas, SquareHolder
 from .lab.menu import LabMenu
 from .model_loader import ModelLoader
@@ -64,7 +65,6 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self._loaded = None  # LoadedModel
         self._inspection = None  # what the views show
-        self._image_prepared = None  # PreparedInput of an opened image, while it is shown
         self._details: list[MapDetailDialog] = []
         self._loader: ModelLoader | None = None
         self._painted = False  # has the window been on screen yet?
@@ -95,6 +95,11 @@ class MainWindow(QMainWindow):
     def current_drawing(self) -> Drawing:
         return self.canvas.drawing()
 
+    def current_input(self):
+        """What the network sees of the canvas (strokes, opened image or both): a
+        PreparedInput, or None when there is no digit."""
+        return self.canvas.prepared_input()
+
     def current_inspection(self):
         return self._inspection
 
@@ -111,25 +116,19 @@ class MainWindow(QMainWindow):
         self.classify_now()
 
     def open_image_file(self, path: str | Path) -> bool:
-        """Show an image file on the canvas and classify it through `prepare_image`."""
+        """Show an image file on the canvas (one undo step) and classify it through
+        `prepare_image`; strokes drawn afterwards go on top of it."""
         path = Path(path)
         try:
             with Image.open(path) as im:
                 im.load()
-                picture = im.copy()
-            prepared = prepare_image(picture)
+                picture = Picture.from_image(im, path.name)
         except (OSError, UnidentifiedImageError, ValueError) as exc:
             QMessageBox.warning(
                 self, "Cannot open image", f"{path.name} is not a readable image of a digit:\n{exc}"
             )
             return False
-        rgba = picture.convert("RGBA")
-        image = QImage(
-            rgba.tobytes(), rgba.width, rgba.height, 4 * rgba.width, QImage.Format.Format_RGBA8888
-        ).copy()
-        self.canvas.clear()
-        self.canvas.set_backdrop(image)
-        self._image_prepared = prepared
+        self.canvas.open_picture(picture)
         self.settings.last_folder = str(path.parent)
         self.statusBar().showMessage(f"Classifying the image {path.name}", 5000)
         self.classify_now()
@@ -416,11 +415,7 @@ class MainWindow(QMainWindow):
             return
         from ..inference import inspect  # imports torch: only once a model is loaded
 
-        if not self.canvas.has_backdrop():
-            self._image_prepared = None
-            prepared = prepare_drawing(self.canvas.drawing())
-        else:
-            prepared = self._image_prepared
+        prepared = self.canvas.prepared_input()
         if prepared is None:
             blank = "No digit found in the image" if self.canvas.has_backdrop() else ""
             self._show(None, blank)
