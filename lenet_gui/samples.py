@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .paths import user_data_dir
-from .preprocess import INPUT_SIZE, Drawing, prepare_drawing
+from .preprocess import INPUT_SIZE, Drawing, PreparedInput, prepare_drawing
 
 FILE_NAME = "samples.jsonl"
 
@@ -80,14 +80,23 @@ class SampleStore:
         self.path = self.folder / FILE_NAME
         self.skipped_lines = 0  # lines of the last read that did not parse (a torn write)
 
-    def add(self, drawing: Drawing, label: int, sample_id: str | None = None) -> Sample:
+    def add(
+        self,
+        drawing: Drawing,
+        label: int,
+        sample_id: str | None = None,
+        prepared: PreparedInput | None = None,
+    ) -> Sample:
         """Render the drawing, append it with its label and return the stored sample.
 
+        `prepared` is what the network saw when that is more than the strokes (an opened image,
+        with or without strokes over it); by default the drawing is prepared here.
         `sample_id` (default: a random UUID) lets an import or a benchmark be reproducible.
         Raises ValueError for a blank drawing or a label that is not a digit."""
         if not (isinstance(label, (int, np.integer)) and 0 <= int(label) <= 9):
             raise ValueError(f"a label is a digit 0-9, not {label!r}")
-        prepared = prepare_drawing(drawing)
+        if prepared is None:
+            prepared = prepare_drawing(drawing)
         if prepared is None:
             raise ValueError("the drawing is blank: draw a digit first")
         sample = Sample(

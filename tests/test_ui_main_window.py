@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -354,3 +355,35 @@ def test_saving_the_drawing_as_png_keeps_what_the_network_reads(
     with Image.open(target) as saved:
         again = classify_images(bundled_model.model, [saved.copy()])[0]
     assert again.digit == window.prediction_panel.shown_digit == 7
+
+
+def test_an_opened_image_can_be_labelled(window, tmp_path, settle):
+    from lenet_gui.samples import SampleStore
+    from lenet_gui.ui.retrain.integration import RetrainController
+
+    controller = next(c for c in window.children() if isinstance(c, RetrainController))
+    _digit_png(tmp_path / "seven.png")
+    assert window.open_image_file(tmp_path / "seven.png")
+    settle()
+    assert controller.labelling_bar.label_current(7) is not None
+    (sample,) = SampleStore().samples()
+    assert sample.label == 7 and sample.drawing.is_blank  # no strokes: the image's input
+    shown = window.current_inspection().prepared.field
+    assert np.abs(sample.field / 255.0 - shown).max() < 1 / 255 + 1e-6
+
+
+def test_saving_strokes_with_an_image_shown_says_what_it_does(
+    window, tmp_path, monkeypatch, draw, settle
+):
+    infos = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: infos.append(args))
+    target = tmp_path / "strokes.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    _digit_png(tmp_path / "seven.png")
+    window.open_image_file(tmp_path / "seven.png")
+    window.save_strokes_action.trigger()  # the image alone: nothing a strokes file can hold
+    assert len(infos) == 1 and "PNG" in infos[0][2] and not target.exists()
+    draw(window.canvas, [[(10.0, 10.0), (30.0, 10.0)]])
+    window.save_strokes_action.trigger()
+    assert "not the image" in window.statusBar().currentMessage()
+    assert len(Drawing.from_dict(json.loads(target.read_text())).strokes) == 1

@@ -568,16 +568,27 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "Cannot save", f"Could not write {path}.")
 
     def _on_save_strokes_triggered(self) -> None:
+        drawing = self.current_drawing()
+        over_image = self.canvas.has_backdrop()
+        if over_image and drawing.is_blank:
+            QMessageBox.information(
+                self,
+                "No strokes to save",
+                "The canvas shows an opened image and no strokes. A strokes file holds only "
+                "strokes, so it would be empty: use File ▸ Save drawing as PNG to keep the image.",
+            )
+            return
         start = str(Path(self.settings.last_folder or Path.home()) / "digit.json")
         path, _ = QFileDialog.getSaveFileName(self, "Save strokes", start, "JSON (*.json)")
         if not path:
             return
         try:
-            Path(path).write_text(json.dumps(self.current_drawing().to_dict()), encoding="utf-8")
+            Path(path).write_text(json.dumps(drawing.to_dict()), encoding="utf-8")
         except OSError as exc:
             QMessageBox.warning(self, "Cannot save", f"Could not write {path}: {exc}")
             return
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        without = " (the strokes only, not the image under them)" if over_image else ""
+        self.statusBar().showMessage(f"Saved {path}{without}", 8000)
 
     def _on_details_triggered(self) -> None:
         if self._loaded is None:

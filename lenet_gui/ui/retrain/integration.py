@@ -36,7 +36,12 @@ class RetrainController(QObject):
         window.tool_bar.addSeparator()
         window.tool_bar.addAction(self.retrain_action)
 
-        self.labelling_bar = LabellingBar(window.current_drawing, self.store, window)
+        self.labelling_bar = LabellingBar(
+            window.current_drawing,
+            self.store,
+            window,
+            input_provider=getattr(window, "current_input", None),
+        )
         self.labelling_bar.status_changed.connect(self._on_labelling_bar_status_changed)
         self.labelling_bar.sample_added.connect(self._on_labelling_bar_sample_added)
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.labelling_bar)

@@ -1,6 +1,7 @@
 """A tool bar "This is a: 0 1 ... 9" that stores the current drawing with that label.
 
-It knows nothing of the main window: it takes a function that returns the current `Drawing` and a
+It knows nothing of the main window: it takes a function that returns the current `Drawing` (and
+optionally one that returns what the network sees, which may include an opened image) and a
 `SampleStore`. Keys 0-9 do the same as the buttons while the window has the focus.
 """
 
@@ -12,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 
-from ...preprocess import Drawing
+from ...preprocess import Drawing, PreparedInput
 from ...samples import Sample, SampleStore
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -29,10 +30,12 @@ class LabellingBar(QToolBar):
         drawing_provider: Callable[[], Drawing],
         store: SampleStore,
         parent: QWidget | None = None,
+        input_provider: Callable[[], PreparedInput | None] | None = None,
     ):
         super().__init__("Label this drawing", parent)
         self.setObjectName("labelling_bar")
         self.drawing_provider = drawing_provider
+        self.input_provider = input_provider  # what the network sees, when not only strokes
         self.store = store
         prompt = QLabel(" This is a: ")
         prompt.setToolTip("Store the drawing as one of your own samples (or press a key 0-9)")
@@ -54,7 +57,8 @@ class LabellingBar(QToolBar):
     def label_current(self, digit: int) -> Sample | None:
         """Store the current drawing as `digit`; None (and a message) when there is nothing."""
         try:
-            sample = self.store.add(self.drawing_provider(), digit)
+            prepared = self.input_provider() if self.input_provider is not None else None
+            sample = self.store.add(self.drawing_provider(), digit, prepared=prepared)
         except ValueError as exc:
             self._say(str(exc).capitalize())
             return None
