@@ -83,15 +83,14 @@ def _read_drawings_or_exit(name: str) -> list:
 
 
 def _read_images_or_exit(names: list[str]) -> list:
-    from PIL import Image, UnidentifiedImageError
+    from .photo import ImageReadError, open_image
 
     images = []
     for name in names:
         try:
-            with Image.open(name) as im:
-                images.append(im.copy())
-        except (OSError, UnidentifiedImageError) as exc:
-            raise SystemExit(f"error: {name}: not a readable image ({exc})") from None
+            images.append(open_image(name))  # upright (EXIF), bounded in size
+        except ImageReadError as exc:
+            raise SystemExit(f"error: {name}: {exc}") from None
     return images
 
 

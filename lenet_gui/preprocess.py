@@ -17,6 +17,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image, ImageDraw
 
+from .components import components_mask, digit_components, ink_components
+from .photo import ink_threshold, photo_ink
+
 # The paper's pixel scaling: background -0.1, full ink 1.175 (mean about 0, variance about 1).
 BACKGROUND_VALUE = -0.1
 INK_VALUE = 1.175
@@ -135,52 +138,67 @@ class PreparedInput:
     centred: np.ndarray  # (28, 28): placed by centre of mass, like MNIST
     field: np.ndarray  # (32, 32): padded, what the network sees
     network_input: np.ndarray  # (1, 32, 32) float32, normalised as in training
+    # The shape of the ink before it was fitted: height / width of its box, and the stroke
+    # width as a share of its longest side (about 0.13 for a digit, 0.5 for a dot).
+    aspect: float = 1.0
+    stroke_fraction: float = STROKE_WIDTH_FRACTION
 
 
 def ink_levels(image: np.ndarray | Image.Image) -> np.ndarray:
-    """Ink intensity in 0..1 of any grayscale or colour image, dark ink on light paper or the
-    reverse: paper is whatever dominates the border."""
-    if isinstance(image, Image.Image):
-        if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-            rgba = image.convert("RGBA")
-            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-            image = Image.alpha_composite(white, rgba)
-        image = np.asarray(image.convert("L"))
-    gray = np.asarray(image, dtype=np.float32)
-    if gray.ndim == 3:  # colour array
-        gray = gray[..., :3].mean(axis=2)
-    if gray.ndim != 2 or gray.size == 0:
-        raise ValueError(f"expected a 2-D grayscale image, got shape {gray.shape}")
-    if gray.max() > 1.0:
-        gray = gray / 255.0
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    paper = float(np.median(border))
-    ink = (paper - gray) if paper > 0.5 else (gray - paper)
-    span = float(ink.max())
-    if span <= 1e-6:
-        return np.zeros_like(gray)
-    return np.clip(ink / span, 0.0, 1.0) if span < 1.0 else np.clip(ink, 0.0, 1.0)
+    """Ink intensity in 0..1 of any image (photo, scan, drawing; any Pillow mode, dark ink on
+    light paper or the reverse, uneven light): see `photo.photo_ink`."""
+    return photo_ink(image)
 
 
 def prepare_image(image: np.ndarray | Image.Image) -> PreparedInput | None:
-    """The network input for a digit image, or None when there is no digit in it."""
-    ink = ink_levels(image)
-    mask = ink > INK_THRESHOLD
+    """The network input for a digit image, or None when there is no digit in it (blank paper,
+    grain, a speck). The image should be upright already (`photo.open_image` does that)."""
+    ink = photo_ink(image)
+    threshold = ink_threshold(ink)
+    return None if threshold is None else prepare_ink(ink, threshold)
+
+
+def prepare_ink(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> PreparedInput | None:
+    """The network input from ink levels (H, W) in 0..1, or None when there is too little ink.
+
+    The digit is the ink that belongs together (`components.digit_components`): specks and
+    marks far from it are left out before cropping. Its ink is scaled so that its strokes
+    are full ink (a faint pencil digit reads like a dark one).
+    """
+    mask = ink > threshold
     if mask.sum() < max(1, MIN_INK_FRACTION * ink.size):
         return None
-    crop = even_stroke_width(fit_to_box(crop_to_ink(ink, mask), WORKING_SIZE))
-    crop = crop_to_ink(crop, crop > INK_THRESHOLD)
+    components = ink_components(mask)
+    kept = digit_components(components)
+    top, left = min(c.top for c in kept), min(c.left for c in kept)
+    bottom, right = max(c.bottom for c in kept), max(c.right for c in kept)
+    if len(kept) < len(components):
+        near = _square_filter(components_mask(mask.shape, kept).astype(np.float32), 2, np.max)
+        ink = ink * near  # the digit's ink with its anti-aliased edges, nothing else
+    crop = ink[top:bottom, left:right]
+    strong = crop[mask[top:bottom, left:right]]
+    level = float(np.percentile(strong, 90)) if strong.size else 1.0
+    if level < 1.0:
+        crop = np.clip(crop / max(level, 1e-6), 0.0, 1.0)
+    working = fit_to_box(crop, WORKING_SIZE)
+    shape = (crop.shape[0] / max(crop.shape[1], 1), stroke_width(working) / max(working.shape))
+    crop = crop_to_ink(even_stroke_width(working), None)
 
     fitted = fit_to_box(crop, FIT_BOX)
     centred = place_by_centre_of_mass(fitted, FIELD)
     pad = (INPUT_SIZE - FIELD) // 2
     field = np.pad(centred, pad)
     network_input = normalise(field)[None]
-    return PreparedInput(crop, fitted, centred, field, network_input)
+    return PreparedInput(crop, fitted, centred, field, network_input, *shape)
 
 
-def crop_to_ink(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def crop_to_ink(ink: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """The smallest box holding every pixel of `mask` (default: ink above INK_THRESHOLD);
+    the whole image when the mask is empty."""
+    mask = ink > INK_THRESHOLD if mask is None else mask
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return ink
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
@@ -260,4 +278,5 @@ def prepare_drawing(drawing: Drawing) -> PreparedInput | None:
         return None
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     extent = max(max(xs) - min(xs), max(ys) - min(ys)) + drawing.effective_pen_width()
-    return prepare_image(render_drawing(drawing, scale=min(1.0, WORKING_SIZE / extent)))
+    rendered = render_drawing(drawing, scale=min(1.0, WORKING_SIZE / extent))
+    return prepare_ink(rendered.astype(np.float32) / 255.0)

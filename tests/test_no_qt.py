@@ -5,6 +5,8 @@ CORE = [
     "lenet_gui.architecture",
     "lenet_gui.model",
     "lenet_gui.preprocess",
+    "lenet_gui.photo",
+    "lenet_gui.components",
     "lenet_gui.mnist",
     "lenet_gui.train",
     "lenet_gui.retraining",

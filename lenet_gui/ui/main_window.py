@@ -15,7 +15,6 @@ import time
 from collections import deque
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from .. import paths
 from ..architecture import C3_TABLE
+from ..photo import open_image
 from ..preprocess import Drawing, prepare_drawing
 from ..strokes import Picture
 from .canvas import DrawingCanvas, SquareHolder
@@ -120,10 +120,8 @@ class MainWindow(QMainWindow):
         `prepare_image`; strokes drawn afterwards go on top of it."""
         path = Path(path)
         try:
-            with Image.open(path) as im:
-                im.load()
-                picture = Picture.from_image(im, path.name)
-        except (OSError, UnidentifiedImageError, ValueError) as exc:
+            picture = Picture.from_image(open_image(path), path.name)  # upright (EXIF)
+        except (OSError, ValueError) as exc:  # photo.ImageReadError: unreadable, corrupt, huge
             QMessageBox.warning(
                 self, "Cannot open image", f"{path.name} is not a readable image of a digit:\n{exc}"
             )
