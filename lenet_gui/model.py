@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .architecture import C3_TABLE, LAYER_NAMES
+from .architecture import C3_TABLE, KERNEL_SIZE, LAYER, LAYER_NAMES, NUM_CLASSES
 from .prototypes import PROTOTYPES
 
 OUTPUT_KINDS = ("linear", "rbf")
@@ -29,7 +29,7 @@ def squash(x: torch.Tensor) -> torch.Tensor:
 class LeNet5Config:
     """Architecture arguments, stored in checkpoints to rebuild the model."""
 
-    num_classes: int = 10
+    num_classes: int = NUM_CLASSES
     # "linear": a linear layer, softmax gives probabilities. "rbf": the paper's Euclidean RBF
     # units (section II.B, eq. 7) with the fixed prototypes of `prototypes.py`. Checkpoints
     # from before this field load as "linear".
@@ -119,16 +119,18 @@ class LeNet5(nn.Module):
     def __init__(self, config: LeNet5Config | None = None):
         super().__init__()
         self.config = config or LeNet5Config()
-        self.c1 = nn.Conv2d(1, 6, 5)
-        self.s2 = Subsampling(6)
-        self.c3 = PartialConv2d(6, C3_TABLE, 5)
-        self.s4 = Subsampling(16)
-        self.c5 = nn.Conv2d(16, 120, 5)
-        self.f6 = nn.Linear(120, 84)
+        # Sizes from `architecture.LAYER`, the one source; tests check the outputs against it.
+        c1, c3, c5, f6 = (LAYER[name] for name in ("C1", "C3", "C5", "F6"))
+        self.c1 = nn.Conv2d(1, c1.maps, KERNEL_SIZE)
+        self.s2 = Subsampling(c1.maps)
+        self.c3 = PartialConv2d(c1.maps, C3_TABLE, KERNEL_SIZE)
+        self.s4 = Subsampling(c3.maps)
+        self.c5 = nn.Conv2d(c3.maps, c5.units, KERNEL_SIZE)
+        self.f6 = nn.Linear(c5.units, f6.units)
         if self.config.output == "rbf":
             self.output = EuclideanRBF()
         else:
-            self.output = nn.Linear(84, self.config.num_classes)
+            self.output = nn.Linear(f6.units, self.config.num_classes)
 
     def forward(self, x: torch.Tensor, return_activations: bool = False):
         """Logits, or `(logits, {layer name: activation})` when `return_activations` is set."""

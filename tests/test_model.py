@@ -1,6 +1,6 @@
 import torch
 
-from lenet_gui.architecture import C3_TABLE, LAYER_NAMES
+from lenet_gui.architecture import C3_TABLE, LAYER, LAYER_NAMES, LAYERS
 from lenet_gui.model import (
     LeNet5,
     layer_output_shapes,
@@ -21,6 +21,17 @@ def test_parameter_counts_per_layer_match_the_paper():
         "output": 850,
     }
     assert sum(counts[name] for name in LAYER_NAMES[:-1]) == 60000
+    assert counts == {layer.name: layer.parameters for layer in LAYERS}
+
+
+def test_the_built_model_matches_the_architecture_table():
+    """`architecture.LAYERS` is what the GUI draws: the model must produce exactly that."""
+    assert layer_output_shapes() == {layer.name: layer.shape for layer in LAYERS}
+    assert LAYER["C1"].shape_text() == "6 @ 28×28"
+    assert LAYER["C5"].shape_text() == "120 units"
+    assert LAYER["F6"].shape_text() == "84 as 7×12" and LAYER["F6"].units == 12 * 7
+    assert LAYER["output"].shape_text() == "10 logits"
+    assert LAYER["S4"].map_shape == (5, 5) and LAYER["C5"].map_shape == (1, 120)
 
 
 def test_c3_table_is_the_papers():

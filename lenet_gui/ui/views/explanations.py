@@ -6,42 +6,48 @@ no torch, so the tooltips are complete before the model has loaded).
 
 from __future__ import annotations
 
-from ...architecture import LAYER_DESCRIPTIONS
+from ...architecture import (
+    C1_KERNELS_SHAPE,
+    INPUT_SIZE,
+    LAYER,
+    LAYER_DESCRIPTIONS,
+    LAYERS,
+    SQUASHED_LAYERS,
+)
+
+KERNELS = "C1 kernels"  # the two views that are not layers, named as the feature-map view does
+TABLE = "C3 table"
+
+_C1, _S2, _C3, _F6 = (LAYER[name] for name in ("C1", "S2", "C3", "F6"))
+_K = C1_KERNELS_SHAPE[1]
 
 # Layer name -> (title, output shape) for the labels of the feature-map view.
 LAYER_TITLES = {
-    "C1 kernels": ("C1 kernels", "6 @ 5×5"),
-    "C1": ("C1", "6 @ 28×28"),
-    "S2": ("S2", "6 @ 14×14"),
-    "C3 table": ("S2 → C3", "connections"),
-    "C3": ("C3", "16 @ 10×10"),
-    "S4": ("S4", "16 @ 5×5"),
-    "C5": ("C5", "120 units"),
-    "F6": ("F6", "84 as 7×12"),
-    "output": ("output", "10 logits"),
+    KERNELS: ("C1 kernels", f"{_C1.maps} @ {_K}×{_K}"),
+    TABLE: ("S2 → C3", "connections"),
+    **{layer.name: (layer.name, layer.shape_text()) for layer in LAYERS},
 }
 
-# What the tooltips add to the core's one-line descriptions: what a layer is for, and its size.
+# What the tooltips add to the core's one-line descriptions: what a layer is for (its parameter
+# count follows, from `architecture.LAYER`).
 DETAILS = {
-    "C1 kernels": "The six 5×5 weight kernels C1 slides over the 32×32 input (blue negative, "
-    "red positive, scaled to the largest weight). 156 trainable parameters with the biases.",
-    "C1": "A map lights up where its kernel's pattern (an edge, a stroke direction) appears. "
-    "156 trainable parameters.",
-    "S2": "The same features at half the resolution, less sensitive to their exact position. "
-    "12 trainable parameters.",
-    "C3 table": "Which S2 maps feed each C3 map (the paper's Table I): rows are S2 maps 0–5, "
-    "columns C3 maps 0–15. Maps 0–5 see 3 neighbouring S2 maps, 6–11 see 4, 12–14 see 4 "
-    "non-neighbouring ones and 15 sees all 6. It keeps the connections in bounds and breaks "
-    "the symmetry, so different C3 maps must learn different features.",
+    KERNELS: f"The {_C1.maps} weight kernels ({_K}×{_K}) C1 slides over the "
+    f"{INPUT_SIZE}×{INPUT_SIZE} input (blue negative, red positive, scaled to the largest "
+    f"weight). {_C1.parameters:,} trainable parameters with the biases.",
+    "C1": "A map lights up where its kernel's pattern (an edge, a stroke direction) appears.",
+    "S2": "The same features at half the resolution, less sensitive to their exact position.",
+    TABLE: f"Which S2 maps feed each C3 map (the paper's Table I): rows are S2 maps "
+    f"0–{_S2.maps - 1}, columns C3 maps 0–{_C3.maps - 1}. Maps 0–5 see 3 neighbouring S2 maps, "
+    "6–11 see 4, 12–14 see 4 non-neighbouring ones and 15 sees all 6. It keeps the connections "
+    "in bounds and breaks the symmetry, so different C3 maps must learn different features.",
     "C3": "Combinations of C1's features, such as corners and stroke ends; hover a map to see "
-    "which S2 maps feed it. 1,516 trainable parameters.",
-    "S4": "32 trainable parameters.",
-    "C5": "Shown as a grid of units. 48,120 trainable parameters.",
-    "F6": "Shown as a 7×12 image: in the paper each output unit compared F6 with a fixed 7×12 "
-    "bitmap of its digit (a Euclidean RBF unit). This model's output is a linear layer, so the "
-    "image need not look like a digit. 10,164 trainable parameters.",
-    "output": "Colours are scaled to the largest |logit| of the current drawing. "
-    "850 trainable parameters.",
+    "which S2 maps feed it.",
+    "S4": "",
+    "C5": "Shown as a grid of units.",
+    "F6": f"Shown as a {_F6.grid[1]}×{_F6.grid[0]} image: in the paper each output unit "
+    f"compared F6 with a fixed {_F6.grid[1]}×{_F6.grid[0]} bitmap of its digit (a Euclidean "
+    "RBF unit). This model's output is a linear layer, so the image need not look like a digit.",
+    "output": "Colours are scaled to the largest |logit| of the current drawing.",
 }
 
 SQUASH_NOTE = "Values are after the squashing function f(a) = 1.7159 tanh(2a/3), range ±1.716."
@@ -53,8 +59,11 @@ def layer_tooltip(layer: str) -> str:
     core = LAYER_DESCRIPTIONS.get(layer)
     if core:
         parts.append(core[0].upper() + core[1:] + ".")
-    parts.append(DETAILS.get(layer, ""))
-    if layer in ("C1", "S2", "C3", "S4", "C5", "F6"):
+    detail = DETAILS.get(layer, "")
+    if layer in LAYER:
+        detail = f"{detail} {LAYER[layer].parameters:,} trainable parameters.".strip()
+    parts.append(detail)
+    if layer in SQUASHED_LAYERS:
         parts.append(SQUASH_NOTE)
     return "<p>" + "</p><p>".join(p for p in parts if p) + "</p>"
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from ...architecture import C1_KERNELS_SHAPE, LAYER, LAYER_NAMES, MAP_LAYERS
 from .colormap import SQUASH_LIMIT, gradient, lut_pixels
 from .explanations import LAYER_TITLES, layer_tooltip
 from .map_layout import F6_SHAPE, GAP, KERNELS, LABEL_W, Layout, Tile, compute_layout
@@ -30,7 +31,7 @@ class FeatureMapsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._activations: dict[str, np.ndarray] | None = None
-        self._kernels: np.ndarray | None = None  # (6, 5, 5)
+        self._kernels: np.ndarray | None = None  # C1_KERNELS_SHAPE, (6, 5, 5)
         self._table: tuple[tuple[int, ...], ...] | None = None
         self._pixels: dict[str, np.ndarray] = {}  # layer -> (n, rows, cols) coloured uint32
         self._show_kernels = True
@@ -49,7 +50,7 @@ class FeatureMapsView(QWidget):
 
     def set_network(self, kernels: np.ndarray, c3_table) -> None:
         """What belongs to the model rather than to a drawing: C1's kernels, C3's table."""
-        self._kernels = np.asarray(kernels, dtype=np.float32).reshape(6, 5, 5)
+        self._kernels = np.asarray(kernels, dtype=np.float32).reshape(C1_KERNELS_SHAPE)
         self._table = tuple(tuple(t) for t in c3_table)
         self._pixels[KERNELS] = lut_pixels(self._kernels, float(np.abs(self._kernels).max()) or 1)
         self._relayout()
@@ -58,10 +59,10 @@ class FeatureMapsView(QWidget):
         """Show one drawing's activations (layer name -> array), or none with a message."""
         self._activations = activations
         self._message = message
-        for layer in ("C1", "S2", "C3", "S4", "C5", "F6", "output"):
+        for layer in LAYER_NAMES:
             self._pixels.pop(layer, None)
         if activations is not None:
-            for layer in ("C1", "S2", "C3", "S4"):
+            for layer in MAP_LAYERS:
                 self._pixels[layer] = lut_pixels(activations[layer], SQUASH_LIMIT)
             self._colour_units()
         self._frame = None
@@ -73,7 +74,7 @@ class FeatureMapsView(QWidget):
         self._pixels["C5"] = lut_pixels(acts["C5"].reshape(1, *self._layout.c5_shape), SQUASH_LIMIT)
         self._pixels["F6"] = lut_pixels(acts["F6"].reshape(1, *F6_SHAPE), SQUASH_LIMIT)
         logits = acts["output"]
-        self._pixels["output"] = lut_pixels(logits.reshape(10, 1, 1), float(np.abs(logits).max()))
+        self._pixels["output"] = lut_pixels(logits.reshape(-1, 1, 1), float(np.abs(logits).max()))
 
     def activations(self) -> dict[str, np.ndarray] | None:
         return self._activations
@@ -116,7 +117,7 @@ class FeatureMapsView(QWidget):
         if self._activations is None:
             return None
         act = self._activations[tile.layer]
-        if tile.layer in ("C1", "S2", "C3", "S4"):
+        if tile.layer in MAP_LAYERS:
             return float(act[tile.index, row, col])
         if tile.layer == "output":
             return float(act[tile.index])
@@ -326,7 +327,7 @@ class FeatureMapsView(QWidget):
         shown = "" if value is None else f": <b>{value:+.3f}</b>"
         if tile.layer == KERNELS:
             return f"C1 kernel {tile.index}, row {row}, column {col}{shown}<br>click to enlarge"
-        if tile.layer in ("C1", "S2", "C3", "S4"):
+        if tile.layer in MAP_LAYERS:
             extra = ""
             if tile.layer == "C3" and self._table is not None:
                 extra = "<br>fed by S2 maps " + ", ".join(map(str, self._table[tile.index]))
@@ -337,7 +338,8 @@ class FeatureMapsView(QWidget):
         if tile.layer == "output":
             return f"output unit {tile.index} (digit {tile.index}), logit{shown}"
         unit = row * tile.shape[1] + col
-        where = f" (row {row}, column {col} of the 7×12 image)" if tile.layer == "F6" else ""
+        grid = LAYER[tile.layer].grid
+        where = f" (row {row}, column {col} of the {grid[1]}×{grid[0]} image)" if grid else ""
         return f"{tile.layer} unit {unit}{where}{shown}<br>click to enlarge"
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -7,11 +7,12 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QDialog, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from ...architecture import LAYER, MAP_LAYERS
 from .colormap import SQUASH_LIMIT, diverging_image
 from .explanations import layer_tooltip
 from .map_layout import F6_SHAPE, KERNELS
 
-C5_COLUMNS = 30  # C5's 120 units as 4 rows of 30
+C5_COLUMNS = 30  # C5's 120 units as 4 rows of 30 (a divisor of its units)
 
 
 class ArrayView(QWidget):
@@ -77,14 +78,12 @@ class ArrayView(QWidget):
 def detail_title(layer: str, index: int, c3_table=None) -> str:
     if layer == KERNELS:
         return f"C1 kernel {index}"
-    if layer in ("C1", "S2", "C3", "S4"):
+    if layer in MAP_LAYERS:
         title = f"{layer} map {index}"
         if layer == "C3" and c3_table is not None:
             title += " — fed by S2 maps " + ", ".join(map(str, c3_table[index]))
         return title
-    return {"C5": "C5: 120 units", "F6": "F6: 84 units as a 7×12 image", "output": "output logits"}[
-        layer
-    ]
+    return f"{layer}: {LAYER[layer].shape_text()}"
 
 
 class MapDetailDialog(QDialog):

@@ -1,0 +1,37 @@
+"""The feature-map views take every layer's name and shape from `architecture.LAYERS`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lenet_gui.architecture import LAYER, LAYERS, MAP_LAYERS
+from lenet_gui.ui.views.explanations import LAYER_TITLES, layer_tooltip
+from lenet_gui.ui.views.map_detail import detail_title
+from lenet_gui.ui.views.map_layout import KERNELS, compute_layout
+
+
+@pytest.mark.parametrize("kernels", [True, False])
+def test_the_layout_has_one_tile_per_map_of_the_shape_the_architecture_gives(kernels):
+    layout = compute_layout(1000, 900, show_kernels=kernels, table=True)
+    for layer in MAP_LAYERS:
+        tiles = [t for t in layout.tiles if t.layer == layer]
+        assert len(tiles) == LAYER[layer].maps
+        assert all(t.shape == LAYER[layer].map_shape for t in tiles)
+        # Tile sizes are whole multiples of the map size: crisp pixels.
+        assert all(t.rect.width() % t.shape[1] == 0 for t in tiles), layer
+    assert len([t for t in layout.tiles if t.layer == "output"]) == LAYER["output"].units
+    (f6,) = [t for t in layout.tiles if t.layer == "F6"]
+    assert f6.shape == LAYER["F6"].grid
+    assert np.prod(layout.c5_shape) == LAYER["C5"].units
+    assert len([t for t in layout.tiles if t.layer == KERNELS]) == (6 if kernels else 0)
+
+
+def test_titles_tooltips_and_detail_titles_come_from_the_architecture():
+    for layer in LAYERS:
+        assert LAYER_TITLES[layer.name] == (layer.name, layer.shape_text())
+        tip = layer_tooltip(layer.name)
+        assert layer.shape_text() in tip and f"{layer.parameters:,} trainable" in tip
+    assert detail_title("F6", 0) == "F6: 84 as 7×12"
+    assert detail_title("C5", 0) == "C5: 120 units"
+    assert detail_title("C3", 2, ((0, 1, 2),) * 16) == "C3 map 2 — fed by S2 maps 0, 1, 2"
