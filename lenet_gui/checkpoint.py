@@ -8,7 +8,6 @@ wrong (missing, truncated, not a checkpoint, wrong shapes, NaN weights) becomes 
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import os
 import pickle
 import tempfile
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import torch
 
+from .metrics import METRIC_LABELS, metric, percent_text
 from .model import LeNet5, LeNet5Config
 from .preprocess import BACKGROUND_VALUE, FIELD, FIT_BOX, INK_VALUE, INPUT_SIZE
 
@@ -118,15 +118,11 @@ def load_checkpoint(path: str | os.PathLike) -> LoadedModel:
 
 def describe(metadata: dict) -> list[tuple[str, str]]:
     """Human-readable (label, value) rows of a checkpoint's metadata, for `info` and the GUI."""
-    metrics = metadata.get("metrics", {})
     rows = [("created", str(metadata.get("created", "unknown")))]
-    for key, label in (
-        ("mnist_test_accuracy", "MNIST test accuracy"),
-        ("pen_dev_accuracy", "pen-digits dev accuracy"),
-    ):
-        value = metrics.get(key)
-        if isinstance(value, (int, float)) and math.isfinite(value):
-            rows.append((label, f"{100 * value:.2f}%"))
+    for key, label in METRIC_LABELS.items():
+        value = metric(metadata, key)
+        if value is not None:
+            rows.append((label, percent_text(value)))
     config = metadata.get("train_config", {})
     if config:
         rows.append(("training", ", ".join(f"{k}={v}" for k, v in config.items())))

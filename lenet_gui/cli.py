@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths
+from .metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY, TRAIN_SECONDS, percent_text
 
 
 def _print(text: str = "", file=None) -> None:
@@ -228,12 +229,12 @@ def cmd_train(args) -> int:
         return 130
     bar.close()
     accuracy = evaluate(model, test_images, test_labels).accuracy
-    metrics = {"mnist_test_accuracy": accuracy, "train_seconds": round(time.time() - started, 1)}
+    metrics = {MNIST_TEST_ACCURACY: accuracy, TRAIN_SECONDS: round(time.time() - started, 1)}
     if args.pen:
         from .drawn_digits import evaluate_pen_digits, load_pen_digits
 
         pen = evaluate_pen_digits(model, load_pen_digits(args.pen))
-        metrics["pen_dev_accuracy"] = pen.accuracy
+        metrics[PEN_DEV_ACCURACY] = pen.accuracy
     out = save_checkpoint(
         args.out,
         model,
@@ -244,8 +245,8 @@ def cmd_train(args) -> int:
     _print(
         f"MNIST test accuracy {100 * accuracy:.2f}% after {result.epochs_run} epochs; wrote {out}"
     )
-    if "pen_dev_accuracy" in metrics:
-        _print(f"pen-digits accuracy {100 * metrics['pen_dev_accuracy']:.2f}%")
+    if PEN_DEV_ACCURACY in metrics:
+        _print(f"pen-digits accuracy {percent_text(metrics[PEN_DEV_ACCURACY])}")
     return 0
 
 

@@ -484,16 +484,22 @@ def save_trained(job: TrainingJob, outcome: TrainingOutcome, path: str | os.Path
     import torch
 
     from .checkpoint import load_checkpoint, save_checkpoint
+    from .metrics import (
+        MNIST_TEST_ACCURACY,
+        USER_HOLDOUT_AFTER,
+        USER_HOLDOUT_BEFORE,
+        USER_HOLDOUT_COUNT,
+    )
     from .model import LeNet5, LeNet5Config
 
     o = outcome
     model = LeNet5(LeNet5Config(**o.model_args))
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in o.state.items()})
     metrics = {
-        "mnist_test_accuracy": o.mnist_test_accuracy,
-        "user_holdout_before": o.user_before,
-        "user_holdout_after": o.user_after,
-        "user_holdout_count": o.user_holdout,
+        MNIST_TEST_ACCURACY: o.mnist_test_accuracy,
+        USER_HOLDOUT_BEFORE: o.user_before,
+        USER_HOLDOUT_AFTER: o.user_after,
+        USER_HOLDOUT_COUNT: o.user_holdout,
     }
     kind = "from scratch" if job.base_state is None else "fine-tuned"
     notes = f"{kind} in the retrain dialog on {o.train_images:,} images an epoch"

@@ -11,6 +11,8 @@ CORE = [
     "lenet_gui.train",
     "lenet_gui.retraining",
     "lenet_gui.checkpoint",
+    "lenet_gui.logs",
+    "lenet_gui.metrics",
     "lenet_gui.inference",
     "lenet_gui.drawn_digits",
     "lenet_gui.paths",

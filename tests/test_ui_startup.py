@@ -39,7 +39,9 @@ def test_the_window_is_shown_before_torch_is_imported_and_the_model_follows(tmp_
     assert [e["event"] for e in events] == ["window_shown", "model_ready"]
     assert events[0]["torch_imported"] is False
     assert events[0]["time"] < events[1]["time"]
-    assert not (tmp_path / "data" / "lenet-gui.log").exists()  # nothing went wrong
+    log = (tmp_path / "data" / "lenet-gui.log").read_text(encoding="utf-8")
+    assert "INFO lenet_gui.ui.app: lenet-gui" in log and "starting" in log
+    assert "ERROR" not in log and "CRITICAL" not in log  # nothing went wrong
 
 
 def test_a_broken_last_model_falls_back_to_the_bundled_one(
@@ -61,12 +63,34 @@ def test_a_broken_last_model_falls_back_to_the_bundled_one(
     assert window.settings.last_model is None
 
 
-def test_start_up_errors_are_logged_to_the_user_data_folder(tmp_path):
-    from lenet_gui.paths import user_data_dir
-    from lenet_gui.ui.app import LOG_NAME, log_error
-
-    log_error("Traceback: something broke")
-    assert "something broke" in (user_data_dir() / LOG_NAME).read_text(encoding="utf-8")
+def test_start_up_errors_are_logged_and_shown(tmp_path):
+    """A window that cannot be built: the traceback goes to the log, the user gets a box."""
+    code = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QMessageBox\n"
+        "QMessageBox.exec = lambda box: print('BOX', box.windowTitle(), box.text()) or 0\n"
+        "import lenet_gui.ui.main_window as mw\n"
+        "def broken(*a, **k):\n"
+        "    raise RuntimeError('no window today')\n"
+        "mw.MainWindow = broken\n"
+        "from lenet_gui.ui.app import run_app\n"
+        "sys.exit(run_app([]))\n"
+    )
+    env = {
+        **os.environ,
+        "LENET_GUI_DATA_DIR": str(tmp_path / "data"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1, done.stderr
+    assert "BOX lenet-gui could not start RuntimeError: no window today" in done.stdout
+    assert f"Details were written to {tmp_path / 'data' / 'lenet-gui.log'}" in done.stdout
+    log = (tmp_path / "data" / "lenet-gui.log").read_text(encoding="utf-8")
+    assert "ERROR lenet_gui.ui.app: lenet-gui could not start" in log
+    assert "RuntimeError: no window today" in log and "Traceback" in log
 
 
 def pytest_fail(args) -> None:

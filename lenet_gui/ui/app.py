@@ -1,7 +1,8 @@
 """Start-up: the window first, then the model (torch imports in the background).
 
 A frozen windowed app has `sys.stdout` and `sys.stderr` set to None, so nothing here prints
-unguarded; errors go to `user_data_dir()/lenet-gui.log` and to a message box.
+unguarded; errors go to the log (`lenet_gui.logs`: `user_data_dir()/lenet-gui.log`, rotating,
+set up here first thing) and to a message box.
 
 Set LENET_GUI_STARTUP_PROBE=1 to have the start-up times written to stderr (one JSON line per
 event, wall-clock seconds), or =exit to also quit once the first prediction is ready; the
@@ -10,8 +11,8 @@ start-up benchmark and test use it.
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
+import logging
 import os
 import sys
 import time
@@ -22,9 +23,10 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import __version__, paths
+from ..logs import setup_logging, where_logged
 
 PROBE_ENV = "LENET_GUI_STARTUP_PROBE"
-LOG_NAME = "lenet-gui.log"
+log = logging.getLogger(__name__)
 
 
 def _write_stderr(text: str) -> None:
@@ -37,27 +39,11 @@ def _write_stderr(text: str) -> None:
             pass
 
 
-def log_error(text: str) -> str:
-    """Append a traceback or message to the log file, and to stderr when there is one.
-
-    Returns where it went, as a sentence for a message box: the log's path, or why the log
-    could not be written (a read-only or unusable data folder must not hide the error itself).
-    """
-    _write_stderr(text)
-    try:
-        log = paths.user_data_dir() / LOG_NAME
-        stamp = _dt.datetime.now().isoformat(timespec="seconds")
-        with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"--- {stamp} lenet-gui {__version__}\n{text}\n")
-    except OSError as exc:
-        return f"The log could not be written: {exc}."
-    return f"Details were written to {log}."
-
-
 def show_error(title: str, exc: BaseException, details: str) -> None:
     """Log an error and show it in a message box whose details hold the traceback, so the user
     sees everything even when the log cannot be written."""
-    where = log_error(details)
+    log.error("%s\n%s", title, details.rstrip())
+    where = where_logged()
     if str(exc) in where:  # the log belongs in the very folder that failed
         where = "No log was written: it belongs in that folder."
     what = str(exc) if isinstance(exc, paths.DataFolderError) else f"{type(exc).__name__}: {exc}"
@@ -92,7 +78,7 @@ def _install_excepthook() -> None:
     def hook(exc_type, exc, tb) -> None:
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         if QApplication.instance() is None or showing:
-            log_error(text)
+            log.critical("Unexpected error\n%s", text.rstrip())
         else:
             showing.append(True)
             try:
@@ -106,6 +92,8 @@ def _install_excepthook() -> None:
 def run_app(argv: list[str] | None = None) -> int:
     """Show the main window, then load the model; returns the exit code."""
     probe = os.environ.get(PROBE_ENV, "")
+    setup_logging()  # never raises: an unusable data folder leaves stderr alone
+    log.info("lenet-gui %s starting (Python %s)", __version__, sys.version.split()[0])
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     try:
         app.setApplicationName(paths.APP_NAME)

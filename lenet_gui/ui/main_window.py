@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import statistics
 import time
 from collections import deque
@@ -46,6 +47,8 @@ from .views.feature_maps import FeatureMapsView
 from .views.input_view import InputStagesView
 from .views.map_detail import MapDetailDialog
 from .views.scores import PredictionPanel
+
+log = logging.getLogger(__name__)
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
@@ -474,10 +477,8 @@ class MainWindow(QMainWindow):
             inspect(model, prepared)
 
     def _on_loader_failed(self, message: str, details: str) -> None:
-        from .app import log_error
-
         if details:
-            log_error(details)
+            log.error("%s\n%s", message, details)
         self.model_label.setText("Model: none")
         self.prediction_panel.show_loading("No model: use Model ▸ Open model…")
         QMessageBox.critical(self, "No model", message)
@@ -617,14 +618,15 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("lenet-gui")
             return
         from ..checkpoint import describe
+        from ..metrics import MNIST_TEST_ACCURACY, metric, percent_text
 
         bundled = " (bundled)" if self._is_bundled(self._loaded.path) else ""
         self.setWindowTitle(f"lenet-gui — {self._loaded.name}{bundled}")
         rows = dict(describe(self._loaded.metadata))
-        accuracy = rows.get("MNIST test accuracy")
+        accuracy = metric(self._loaded.metadata, MNIST_TEST_ACCURACY)
         shown = f"Model: {self._loaded.name}{bundled}"
-        if accuracy:
-            shown += f" · MNIST test {accuracy}"
+        if accuracy is not None:
+            shown += f" · MNIST test {percent_text(accuracy)}"
         self.model_label.setText(shown)
         details = "<br>".join(f"<b>{k}</b>: {v}" for k, v in rows.items())
         self.model_label.setToolTip(f"{self._loaded.path}<br>{details}")

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...metrics import MNIST_TEST_ACCURACY, metric
 from ...paths import user_data_dir
 from ...retraining import (
     FINE_TUNE,
@@ -476,7 +477,7 @@ class RetrainDialog(QDialog):
         started_from = None  # the MNIST test accuracy of the model it was fine-tuned from
         fine_tuned = self.job.base_state is not None and self.current is not None
         if o.mnist_test_accuracy is not None and fine_tuned:
-            started_from = self.current.metadata.get("metrics", {}).get("mnist_test_accuracy")
+            started_from = metric(self.current.metadata, MNIST_TEST_ACCURACY)
         self.results.show_results(o, started_from, self._before.get("val"), self.curves.last("val"))
 
     # --- using and saving -----------------------------------------------------------------

@@ -1,0 +1,18 @@
+"""README's newcomer commands are the ones CI runs."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+
+
+def readme_command(after: str) -> str:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(after))
+    return next(line.strip() for line in lines[start:] if line.startswith("    "))
+
+
+def test_ci_runs_readmes_test_command_verbatim():
+    command = readme_command("Run the tests")
+    assert "lint-imports" in command and "python -m pytest" in command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command in [line.strip() for line in ci]
