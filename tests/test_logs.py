@@ -21,7 +21,7 @@ def logs(tmp_path):
 
 def test_errors_go_to_the_log_file_with_their_traceback(logs):
     path = setup_logging(logs, crash_log=False)
-    assert path == logs / LOG_NAME and not path.exists()  # created on the first record only
+    assert path == logs / LOG_NAME
     try:
         raise ValueError("something broke")
     except ValueError:
@@ -81,3 +81,19 @@ def test_a_hard_crash_leaves_its_python_traceback_in_the_crash_log(tmp_path):
     assert done.returncode != 0
     crash = (tmp_path / CRASH_LOG_NAME).read_text(encoding="utf-8")
     assert "Fatal Python error" in crash and "deep_in_the_app" in crash
+
+
+def test_an_unusable_folder_leaves_stderr_and_says_why(tmp_path):
+    from lenet_gui.logs import where_logged
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    try:
+        assert setup_logging(blocker / "data", crash_log=False) is None
+        logging.getLogger("lenet_gui").error("still said")
+        assert where_logged().startswith("The log could not be written: ")
+        setup_logging(tmp_path, crash_log=False)
+        logging.getLogger("lenet_gui").error("said")
+        assert where_logged() == f"Details were written to {tmp_path / LOG_NAME}."
+    finally:
+        shutdown_logging()
