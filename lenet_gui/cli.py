@@ -108,20 +108,26 @@ def cmd_predict(args) -> int:
     return 0
 
 
-def cmd_sweep(args) -> int:
+def _prepared_inputs(args) -> list:
+    """(name, PreparedInput or None) for each drawing of --strokes, or each IMAGE."""
     from .preprocess import prepare_drawing, prepare_image
+
+    if args.strokes:
+        drawings = _read_drawings_or_exit(args.strokes)
+        return [(f"{args.strokes}: drawing {i + 1}", prepare_drawing(d))
+                for i, d in enumerate(drawings)]  # fmt: skip
+    images = _read_images_or_exit(args.images)
+    return [(n, prepare_image(im)) for n, im in zip(args.images, images, strict=True)]
+
+
+def cmd_sweep(args) -> int:
     from .sweep import run_sweep, sweep_values
 
     try:
         sweep_values(args.transform, args.range[0], args.range[1], args.steps)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    if args.strokes:
-        named = [(f"{args.strokes}: drawing {i + 1}", prepare_drawing(d))
-                 for i, d in enumerate(_read_drawings_or_exit(args.strokes))]  # fmt: skip
-    else:
-        images = _read_images_or_exit(args.images)
-        named = [(n, prepare_image(im)) for n, im in zip(args.images, images, strict=True)]
+    named = _prepared_inputs(args)
     loaded = _load_model(args.checkpoint)
     for name, prepared in named:
         if prepared is None:
@@ -131,6 +137,30 @@ def cmd_sweep(args) -> int:
         result = run_sweep(
             loaded.model, prepared, args.transform, *args.range, args.steps, args.seed
         )
+        _print(json.dumps(result.to_json()))
+    return 0
+
+
+def cmd_fool(args) -> int:
+    from .adversarial import smallest_fooling
+
+    named = _prepared_inputs(args)
+    loaded = _load_model(args.checkpoint)
+    for name, prepared in named:
+        if prepared is None:
+            _print(f"{name}: no digit in it, nothing to fool", file=sys.stderr)
+            _print(json.dumps({"method": args.method, "reading": None}))
+            continue
+        try:
+            result = smallest_fooling(
+                loaded.model, prepared.network_input, args.method, args.target
+            )
+        except ValueError as exc:
+            _print(f"{name}: {exc}", file=sys.stderr)
+            # The only request refused: a target that is already the reading.
+            refused = {"method": args.method, "target": args.target, "reading": args.target}
+            _print(json.dumps({**refused, "flipped": False}))
+            continue
         _print(json.dumps(result.to_json()))
     return 0
 
@@ -323,6 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--steps", type=int, default=31)
     sw.add_argument("--seed", type=int, default=0, help="the noise pattern (transform noise)")
     sw.set_defaults(func=cmd_sweep)
+
+    fo = with_checkpoint(sub.add_parser("fool", help="smallest input change that flips it"))
+    source = fo.add_mutually_exclusive_group(required=True)
+    source.add_argument("--strokes", metavar="FILE.json", help="one drawing or a list of them")
+    source.add_argument("images", nargs="*", default=[], metavar="IMAGE")
+    fo.add_argument("--method", choices=("pgd", "fgsm"), default="pgd")
+    fo.add_argument("--target", type=int, choices=range(10), metavar="DIGIT",
+                    help="make it read this digit (default: any other)")  # fmt: skip
+    fo.set_defaults(func=cmd_fool)
 
     ev = with_checkpoint(sub.add_parser("eval", help="accuracy on MNIST test or pen digits"))
     data = ev.add_mutually_exclusive_group()

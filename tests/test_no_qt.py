@@ -18,6 +18,7 @@ CORE = [
     "lenet_gui.paths",
     "lenet_gui.samples",
     "lenet_gui.sweep",
+    "lenet_gui.adversarial",
     "lenet_gui.self_test",
     "lenet_gui.cli",
 ]

@@ -3,11 +3,17 @@ first use, so pyqtgraph is not loaded at start-up)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMainWindow, QMenu
 
+# What a lab dialog asks the window for: (model, PreparedInput) of the drawing or image shown,
+# or a message saying why there is nothing to experiment on.
+Source = Callable[[], tuple[object, object] | str]
 
-def drawing_source(window) -> object:
+
+def drawing_source(window) -> tuple[object, object] | str:
     """(model, prepared input) of what the window shows, or why there is nothing to use."""
     loaded, inspection = window.loaded_model, window.current_inspection()
     if loaded is None:
@@ -18,7 +24,8 @@ def drawing_source(window) -> object:
 
 
 class LabMenu(QMenu):
-    """Lab > Invariance sweep…; the dialogs stay open beside the window, one of each."""
+    """Lab > Invariance sweep…, Fool the network…; the dialogs stay open beside the window,
+    one of each, and each runs on what the canvas shows when it opens or Run is pressed."""
 
     def __init__(self, window: QMainWindow):
         super().__init__("&Lab", window)
@@ -31,6 +38,11 @@ class LabMenu(QMenu):
                                      "and watch every class's score")  # fmt: skip
         self.sweep_action.triggered.connect(self._on_sweep_action_triggered)
         self.addAction(self.sweep_action)
+        self.fooling_action = QAction("&Fool the network…", self)
+        self.fooling_action.setToolTip("The smallest change to the input that makes it read "
+                                       "another digit (FGSM, PGD)")  # fmt: skip
+        self.fooling_action.triggered.connect(self._on_fooling_action_triggered)
+        self.addAction(self.fooling_action)
 
     def _show(self, key: str, make) -> object:
         dialog = self.dialogs.get(key)
@@ -46,4 +58,13 @@ class LabMenu(QMenu):
 
         window = self.window_
         dialog = self._show("sweep", lambda: SweepDialog(lambda: drawing_source(window), window))
+        dialog.run()
+
+    def _on_fooling_action_triggered(self) -> None:
+        from .fooling_dialog import FoolingDialog
+
+        window = self.window_
+        dialog = self._show(
+            "fooling", lambda: FoolingDialog(lambda: drawing_source(window), window)
+        )
         dialog.run()

@@ -7,8 +7,6 @@ sweep`, run off the GUI thread by a `LabTask`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -28,15 +26,12 @@ from PySide6.QtWidgets import (
 from ...sweep import MAX_STEPS, TRANSFORMS, SweepResult, run_sweep
 from .export import save_csv, save_widget_png
 from .input_strip import InputStrip
+from .menu import Source
 from .task import LabTask
 
 # Ten distinguishable colours (matplotlib's tab10), one per digit.
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
-
-# What the dialog needs from the window: the model and the prepared input of the drawing, or
-# a message saying why there is nothing to sweep.
-Source = Callable[[], tuple[object, object] | str]
 
 
 class SweepDialog(QDialog):

@@ -1,0 +1,70 @@
+"""The fooling dialog, opened from the Lab menu and driven with real events."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from test_ui_lab_sweep import wait_until
+from test_ui_main_window import digit_strokes
+
+from lenet_gui.adversarial import HIGH, LOW
+from lenet_gui.inference import probabilities
+
+
+def open_fooling(window):
+    window.lab_menu.fooling_action.trigger()
+    dialog = window.lab_menu.dialogs["fooling"]
+    wait_until(lambda: not dialog.task.busy)
+    return dialog
+
+
+def choose(combo, data) -> None:
+    combo.setFocus()
+    QTest.keyClick(combo, Qt.Key.Key_Home)
+    while combo.currentData() != data:
+        QTest.keyClick(combo, Qt.Key.Key_Down)
+
+
+def test_fooling_dialog_shows_a_change_that_really_flips_it(window, draw, settle, bundled_model):
+    draw(window.canvas, digit_strokes(window.canvas.width(), "seven"))
+    settle()
+    plain = window.current_inspection()
+    dialog = open_fooling(window)  # the menu runs it at once: PGD, any other digit
+    result = dialog.result
+    assert result.method == "pgd" and result.reading == plain.prediction.digit == 7
+    np.testing.assert_array_equal(result.original, plain.prepared.network_input[0])
+    probs = probabilities(bundled_model.model, result.fooled[None, None])[0]
+    assert probs.argmax() == result.new_digit != 7
+    assert result.fooled.min() >= LOW - 1e-6 and result.fooled.max() <= HIGH + 1e-6
+    assert dialog.fooled_tile.caption.startswith(f"Changed: reads {result.new_digit}")
+    assert f"L∞ {result.linf:.3f}" in dialog.change_tile.caption
+    assert dialog.summary_label.text() == result.summary()
+
+    # Towards a chosen digit, with FGSM then PGD, chosen with the keyboard, run with the mouse.
+    choose(dialog.target_box, 1)
+    QTest.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not dialog.task.busy)
+    targeted = dialog.result
+    assert targeted.target == 1 and targeted.flipped and targeted.new_digit == 1
+    assert probabilities(bundled_model.model, targeted.fooled[None, None])[0].argmax() == 1
+    choose(dialog.method_box, "fgsm")
+    choose(dialog.target_box, None)
+    QTest.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not dialog.task.busy)
+    assert dialog.result.method == "fgsm" and dialog.result.target is None
+
+
+def test_fooling_a_blank_canvas_is_explained(window):
+    dialog = open_fooling(window)
+    assert dialog.result is None and "blank" in dialog.summary_label.text()
+
+
+def test_asking_for_the_digit_it_already_reads_gets_a_message(window, draw, settle):
+    draw(window.canvas, digit_strokes(window.canvas.width(), "one"))
+    settle()
+    dialog = open_fooling(window)
+    choose(dialog.target_box, 1)
+    QTest.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    wait_until(lambda: not dialog.task.busy)
+    assert "already reads 1" in dialog.summary_label.text()
