@@ -1,27 +1,18 @@
+"""The core (every module of lenet_gui/ outside lenet_gui/ui) never imports Qt.
+
+Two checks of one rule: at run time, importing every core module pulls in no Qt module; and
+statically, the import-linter contract in pyproject.toml names every core module, so a new module
+cannot slip past `lint-imports` by being left off its list.
+"""
+
+import pathlib
 import subprocess
 import sys
 
-CORE = [
-    "lenet_gui.architecture",
-    "lenet_gui.model",
-    "lenet_gui.preprocess",
-    "lenet_gui.photo",
-    "lenet_gui.components",
-    "lenet_gui.mnist",
-    "lenet_gui.train",
-    "lenet_gui.retraining",
-    "lenet_gui.checkpoint",
-    "lenet_gui.logs",
-    "lenet_gui.metrics",
-    "lenet_gui.inference",
-    "lenet_gui.drawn_digits",
-    "lenet_gui.paths",
-    "lenet_gui.samples",
-    "lenet_gui.sweep",
-    "lenet_gui.adversarial",
-    "lenet_gui.self_test",
-    "lenet_gui.cli",
-]
+import pytest
+
+PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "lenet_gui"
+CORE = sorted(f"lenet_gui.{path.stem}" for path in PACKAGE.glob("*.py") if path.stem != "__init__")
 
 
 def test_core_modules_never_import_qt():
@@ -35,3 +26,11 @@ def test_core_modules_never_import_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, f"core imported Qt: {result.stdout}{result.stderr}"
+
+
+def test_the_import_contract_names_every_core_module():
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    contracts = config["tool"]["importlinter"]["contracts"]
+    (no_qt,) = [c for c in contracts if "lenet_gui.ui" in c.get("forbidden_modules", [])]
+    assert sorted(no_qt["source_modules"]) == CORE
