@@ -1,9 +1,17 @@
-"""Command line: `python -m lenet_gui {info,predict,eval,train}`; no command starts the GUI."""
+"""lenet-gui's command line (`python -m lenet_gui COMMAND` or `lenet-gui-cli COMMAND`); without
+a command it starts the GUI.
+
+Every command reports a problem with its input (a missing or damaged file, a bad value) as one
+line on stderr and exit status 1; a usage error exits with 2 (argparse); never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
+import logging
+import math
 import sys
 import time
 from pathlib import Path
@@ -12,6 +20,9 @@ import numpy as np
 
 from . import paths
 from .metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY, TRAIN_SECONDS, percent_text
+from .train_config import TrainConfig
+
+log = logging.getLogger(__name__)
 
 
 def _print(text: str = "", file=None) -> None:
@@ -183,17 +194,19 @@ def cmd_eval(args) -> int:
     from .mnist import MnistError, load_mnist
     from .train import evaluate
 
-    loaded = _load_model(args.checkpoint)
     if args.pen:
         from .drawn_digits import evaluate_pen_digits, load_pen_digits
 
-        evaluation = evaluate_pen_digits(loaded.model, load_pen_digits(args.pen), seed=args.seed)
+        digits = load_pen_digits(args.pen)  # a bad file is said before torch loads
+        loaded = _load_model(args.checkpoint)
+        evaluation = evaluate_pen_digits(loaded.model, digits, seed=args.seed)
         _print_evaluation(evaluation, f"pen digits {Path(args.pen).name}")
         return 0
     try:
         images, labels = load_mnist(paths.default_mnist_dir(args.mnist), "test")
     except MnistError as exc:
         raise SystemExit(f"error: {exc}") from None
+    loaded = _load_model(args.checkpoint)
     _print_evaluation(evaluate(loaded.model, images, labels), "MNIST test")
     return 0
 
@@ -204,8 +217,14 @@ def cmd_train(args) -> int:
     from .checkpoint import LoadedModel, save_checkpoint
     from .mnist import MnistError, load_mnist
     from .model import LeNet5, LeNet5Config
-    from .train import TrainConfig, evaluate, train
+    from .train import evaluate, train
 
+    out = _train_output(args.out)
+    pen_digits = None
+    if args.pen:
+        from .drawn_digits import load_pen_digits
+
+        pen_digits = load_pen_digits(args.pen)  # a bad file is said now, not after training
     try:
         folder = paths.default_mnist_dir(args.mnist)
         images, labels = load_mnist(folder, "train")
@@ -219,7 +238,7 @@ def cmd_train(args) -> int:
     if args.limit:
         images, labels = images[: args.limit], labels[: args.limit]
     fields = TrainConfig.__dataclass_fields__
-    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields and v is not None})
+    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
     model = LeNet5(LeNet5Config(output=args.output))
     if args.init:
         loaded: LoadedModel = _load_model(args.init)
@@ -260,13 +279,12 @@ def cmd_train(args) -> int:
     bar.close()
     accuracy = evaluate(model, test_images, test_labels).accuracy
     metrics = {MNIST_TEST_ACCURACY: accuracy, TRAIN_SECONDS: round(time.time() - started, 1)}
-    if args.pen:
-        from .drawn_digits import evaluate_pen_digits, load_pen_digits
+    if pen_digits is not None:
+        from .drawn_digits import evaluate_pen_digits
 
-        pen = evaluate_pen_digits(model, load_pen_digits(args.pen))
-        metrics[PEN_DEV_ACCURACY] = pen.accuracy
+        metrics[PEN_DEV_ACCURACY] = evaluate_pen_digits(model, pen_digits).accuracy
     out = save_checkpoint(
-        args.out,
+        out,
         model,
         train_config=config.to_dict(),
         metrics=metrics,
@@ -278,6 +296,35 @@ def cmd_train(args) -> int:
     if PEN_DEV_ACCURACY in metrics:
         _print(f"pen-digits accuracy {percent_text(metrics[PEN_DEV_ACCURACY])}")
     return 0
+
+
+def default_train_output(now: _dt.datetime | None = None) -> Path:
+    """Where `train` writes without --out: a dated name in the user data folder's models/
+    (lenet5-20261129-163005.pt), with -2, -3... if that name is taken. Never the bundled model."""
+    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    folder = paths.user_data_dir() / "models"
+    path = folder / f"lenet5-{stamp}.pt"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"lenet5-{stamp}-{n}.pt"
+    return path
+
+
+def _train_output(out: str | None) -> Path:
+    """The checkpoint path `train` will write, checked before any training is spent on it."""
+    path = Path(out) if out else default_train_output()
+    try:
+        is_bundled = path.resolve() == paths.bundled_checkpoint().resolve()
+    except OSError:
+        is_bundled = False
+    if is_bundled:
+        raise SystemExit(
+            f"error: {path} is the bundled model; it is never overwritten (choose another --out)"
+        )
+    if path.is_dir():
+        raise SystemExit(f"error: --out {path} is a folder; give a file name ending in .pt")
+    return path
 
 
 def cmd_download(args) -> int:
@@ -314,8 +361,47 @@ def cmd_self_test(args) -> int:
     return run_self_test()
 
 
+def _number(kind, text: str, low: float, high: float | None, low_open: bool, what: str):
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    too_low = value <= low if low_open else value < low
+    if not math.isfinite(value) or too_low or (high is not None and value >= high):
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of 1 or more (epochs, batch size, --limit, threads)."""
+    return _number(int, text, 1, None, False, "a whole number of 1 or more")
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number above 0 (the learning rate, RBF's j)."""
+    return _number(float, text, 0.0, None, True, "a number above 0")
+
+
+def unit_fraction(text: str) -> float:
+    """argparse type: a number in [0, 1) (label smoothing, the EMA decay)."""
+    return _number(float, text, 0.0, 1.0, False, "a number from 0 up to (not including) 1")
+
+
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows "(default: ...)" where there is a default worth saying (not for flags or None)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.nargs == 0:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lenet_gui", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="lenet_gui",
+        description="Draw a digit and watch LeNet-5 read it. Without a command: the GUI.",
+        epilog="Also installed as `lenet-gui-cli COMMAND`; `COMMAND --help` for its options.",
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -375,31 +461,48 @@ def build_parser() -> argparse.ArgumentParser:
                     "the user data folder)")  # fmt: skip
     dl.set_defaults(func=cmd_download)
 
-    tr = sub.add_parser("train", help="train LeNet-5 on MNIST and write a checkpoint")
+    tr = sub.add_parser(
+        "train",
+        help="train LeNet-5 on MNIST and write a checkpoint",
+        formatter_class=_DefaultsFormatter,
+    )
     tr.add_argument("--mnist", metavar="DIR", help=f"MNIST folder (default ${paths.MNIST_ENV})")
-    # Defaults (None here) come from TrainConfig, so they live in one place.
-    tr.add_argument("--epochs", type=int)
-    tr.add_argument("--batch-size", type=int)
-    tr.add_argument("--lr", type=float, dest="learning_rate")
-    tr.add_argument("--optimizer", choices=("adam", "sgd"))
-    tr.add_argument("--seed", type=int)
-    tr.add_argument("--no-augment", dest="augment", action="store_false", default=None)
-    tr.add_argument("--label-smoothing", type=float)
-    tr.add_argument("--ema-decay", type=float, help="average the weights with this decay (0: off)")
+    # Defaults come from TrainConfig, so they live in one place (and `--help` shows them).
+    d = TrainConfig()
+    tr.add_argument("--epochs", type=positive_int, default=d.epochs, help="passes over the data")
+    tr.add_argument("--batch-size", type=positive_int, default=d.batch_size, help="images a step")
+    tr.add_argument("--lr", type=positive_float, dest="learning_rate", default=d.learning_rate,
+                    help="peak learning rate, after a warm-up; cosine decay")  # fmt: skip
+    tr.add_argument("--optimizer", choices=("adam", "sgd"), default=d.optimizer, help="optimizer")
+    tr.add_argument("--seed", type=int, default=d.seed, help="weights, order and augmentation")
+    tr.add_argument("--no-augment", dest="augment", action="store_false", default=d.augment,
+                    help="train without augmentation (it is on unless this is given)")  # fmt: skip
+    tr.add_argument("--label-smoothing", type=unit_fraction, default=d.label_smoothing,
+                    help="label smoothing of the cross-entropy")  # fmt: skip
+    tr.add_argument("--ema-decay", type=unit_fraction, default=d.ema_decay,
+                    help="average the weights with this decay (0: off)")  # fmt: skip
     tr.add_argument(
         "--output",
         choices=("linear", "rbf"),
         default="linear",
         help="output layer: linear + softmax, or the paper's RBF prototypes",
     )
-    tr.add_argument("--rbf-j", type=float, help="the constant j of the paper's RBF loss (eq. 9)")
-    tr.add_argument("--limit", type=int, help="train on the first N images only")
-    tr.add_argument("--threads", type=int, help="torch threads (1 is fastest on a busy machine)")
+    tr.add_argument("--rbf-j", type=positive_float, default=d.rbf_j,
+                    help="the constant j of the paper's RBF loss (eq. 9)")  # fmt: skip
+    tr.add_argument("--limit", type=positive_int, help="train on the first N images only")
+    tr.add_argument(
+        "--threads", type=positive_int, help="torch threads (1 is fastest on a busy machine)"
+    )
     tr.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint")
     tr.add_argument(
         "--pen", metavar="FILE", help="also measure pen-digit accuracy (not trained on)"
     )
-    tr.add_argument("--out", default="models/lenet5.pt")
+    tr.add_argument(
+        "--out",
+        metavar="FILE.pt",
+        help="checkpoint to write (default: lenet5-DATE-TIME.pt in the user data folder's "
+        "models/; never the bundled model)",
+    )
     tr.set_defaults(func=cmd_train)
     return parser
 
@@ -419,9 +522,28 @@ def main(argv: list[str] | None = None) -> int:
         from .ui.app import run_app
 
         return run_app([sys.argv[0] if sys.argv else "lenet-gui", *qt_options])
-    from .checkpoint import CheckpointError
-
     try:
         return args.func(args)
-    except CheckpointError as exc:
-        raise SystemExit(f"error: {exc}") from None
+    except Exception as exc:  # the one boundary: a line on stderr, exit 1, never a traceback
+        raise SystemExit(f"error: {error_line(exc)}") from None
+
+
+def error_line(exc: Exception) -> str:
+    """One line for a failed command. The core's errors (CheckpointError, MnistError,
+    PenDigitsError, ValueError, OSError) are written for people; anything else is a defect, so
+    its traceback goes to the log and the line says where."""
+    user_facing = isinstance(exc, (ValueError, OSError)) or type(exc).__name__ in (
+        "CheckpointError",
+        "MnistError",
+    )
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    elif user_facing:
+        text = str(exc) or type(exc).__name__
+    else:
+        from .logs import setup_logging, where_logged
+
+        setup_logging(crash_log=False)
+        log.error("command failed", exc_info=exc)
+        text = f"unexpected {type(exc).__name__}: {exc}. {where_logged()}"
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,23 +29,52 @@ class PenDigit:
     strokes: tuple[tuple[tuple[float, float], ...], ...]  # raw tablet units
 
 
+class PenDigitsError(ValueError):
+    """A pen-digits file that is missing, unreadable or not pen digits; the message names it."""
+
+
 def load_pen_digits(path: str | os.PathLike) -> list[PenDigit]:
-    """Read `unipen_dev.json.gz` (or plain JSON): a list of {label, writer, strokes} records."""
+    """Read `unipen_dev.json.gz` (or plain JSON): a list of {label, writer, strokes} records.
+
+    Raises PenDigitsError with a one-line message for a missing or unreadable file, a file that
+    is not (gzipped) JSON, a drawing (strokes JSON, which `predict --strokes` reads) and records
+    without a digit label or strokes."""
     path = Path(path)
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
     try:
-        with opener(path, "rt", encoding="utf-8") as fh:
+        with open(path, "rb") as raw:
+            packed = raw.read(2) == b"\x1f\x8b"
+        with (gzip.open if packed else open)(path, "rt", encoding="utf-8") as fh:
             records = json.load(fh)
-        digits = [
-            PenDigit(
-                int(r["label"]),
-                str(r.get("writer", "")),
-                tuple(tuple((float(x), float(y)) for x, y in s) for s in r["strokes"]),
-            )
-            for r in records
-        ]
-    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path.name}: not a pen-digits file ({exc})") from None
+    except FileNotFoundError:
+        raise PenDigitsError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise PenDigitsError(f"{path}: is a folder, not a pen-digits file") from None
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise PenDigitsError(f"{path.name}: not a pen-digits file ({detail})") from None
+    if isinstance(records, dict) and "strokes" in records:
+        raise PenDigitsError(
+            f"{path.name}: a drawing, not pen digits (read drawings with `predict --strokes`)"
+        )
+    if not isinstance(records, list):
+        raise PenDigitsError(
+            f"{path.name}: not a pen-digits file (expected a list of "
+            f"{{label, writer, strokes}} records, found a JSON {type(records).__name__})"
+        )
+    digits = []
+    for i, r in enumerate(records):
+        try:
+            label = int(r["label"])
+            strokes = tuple(tuple((float(x), float(y)) for x, y in s) for s in r["strokes"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PenDigitsError(
+                f"{path.name}: record {i} is not a pen digit ({type(exc).__name__}: {exc})"
+            ) from None
+        if not 0 <= label <= 9 or not any(strokes):
+            raise PenDigitsError(f"{path.name}: record {i} has label {label} or no strokes")
+        digits.append(PenDigit(label, str(r.get("writer", "")), strokes))
+    if not digits:
+        raise PenDigitsError(f"{path.name}: holds no digits")
     return digits
 
 

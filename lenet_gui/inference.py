@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .model import LeNet5
+from .model import LeNet5, model_device
 from .preprocess import Drawing, PreparedInput, prepare_drawing, prepare_image
 
 # Below this top probability the GUI says it is unsure rather than naming a digit firmly.
@@ -44,10 +44,11 @@ NO_DIGIT = Prediction(None, None)
 def probabilities(model: LeNet5, inputs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Softmax probabilities (N, 10) for network inputs (N, 1, 32, 32)."""
     model.eval()
+    device = model_device(model)
     out = []
     for i in range(0, len(inputs), batch_size):
-        logits = model(torch.from_numpy(np.ascontiguousarray(inputs[i : i + batch_size])))
-        out.append(torch.softmax(logits, 1).numpy())
+        batch = torch.from_numpy(np.ascontiguousarray(inputs[i : i + batch_size])).to(device)
+        out.append(torch.softmax(model(batch), 1).cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, 10), dtype=np.float32)
 
 
@@ -87,7 +88,8 @@ class Inspection:
 def inspect(model: LeNet5, prepared: PreparedInput) -> Inspection:
     """Classify one input and keep every layer's activations (batch of one)."""
     model.eval()
-    logits, acts = model(torch.from_numpy(prepared.network_input[None]), return_activations=True)
-    probs = torch.softmax(logits, 1)[0].numpy()
-    activations = {name: a[0].numpy() for name, a in acts.items()}
+    x = torch.from_numpy(prepared.network_input[None]).to(model_device(model))
+    logits, acts = model(x, return_activations=True)
+    probs = torch.softmax(logits, 1)[0].cpu().numpy()
+    activations = {name: a[0].cpu().numpy() for name, a in acts.items()}
     return Inspection(prepared, Prediction(int(probs.argmax()), probs), activations)

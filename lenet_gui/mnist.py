@@ -38,6 +38,16 @@ FILES: dict[str, tuple[str, str]] = {
     "test-labels": ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
 }
 
+# key -> SHA-256 of the decompressed IDX file: a folder whose files decode to these holds MNIST,
+# whatever their compression (a recompressed .gz has other bytes and another MD5). Computed
+# from the published files (they match /work/shared/data/mnist/README.md).
+DECODED_SHA256: dict[str, str] = {
+    "train-images": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "test-images": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "test-labels": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+
 # Tried in order; yann.lecun.com is last because it often refuses or asks for a login.
 MIRRORS: tuple[str, ...] = (
     "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -184,6 +194,36 @@ def _is_valid(path: Path, md5: str) -> bool:
         return False
 
 
+def decoded_sha256(path: str | os.PathLike) -> str | None:
+    """SHA-256 of a file's contents after gunzip (of the file itself if it is not gzip), read in
+    blocks; None when it cannot be read or decoded."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as raw:
+            packed = raw.read(2) == _GZIP_MAGIC
+        with (gzip.open if packed else open)(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return digest.hexdigest()
+
+
+def _already_there(dest: Path, key: str, name: str, md5: str) -> Path | None:
+    """The file in `dest` that already holds MNIST's `key`: the .gz with the mirrors' MD5, or
+    any accepted spelling (recompressed or unpacked) whose decoded contents are MNIST's."""
+    if _is_valid(dest / name, md5):
+        return dest / name
+    expected = DECODED_SHA256.get(key)
+    if expected is None:
+        return None
+    for candidate in _candidates(key) if key in FILES else [name]:
+        path = dest / candidate
+        if path.is_file() and decoded_sha256(path) == expected:
+            return path
+    return None
+
+
 def _stream(url, part, name, progress, should_stop, timeout) -> str:
     """Copy `url` into `part` chunk by chunk and return the MD5 of what arrived."""
     digest = hashlib.md5(usedforsecurity=False)
@@ -282,7 +322,9 @@ def download_mnist(
 ) -> Path:
     """Download the MNIST .gz files into `dest` and return it.
 
-    Files already there with the right MD5 are kept (progress reports them as complete). Each
+    Files already there are kept (progress reports them as complete): the .gz with the
+    mirrors' MD5, or any spelling `find_file` accepts whose decoded contents are MNIST's
+    (`DECODED_SHA256`: a recompressed or unpacked copy is as good). Each
     download goes to "<name>.part" and is renamed only once its MD5 matches, so a file under its
     final name is always complete (a crash may leave a .part, which the next run overwrites).
     """
@@ -291,10 +333,11 @@ def download_mnist(
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise MnistError(f"Cannot create the MNIST folder {dest}: {exc.strerror or exc}") from exc
-    for name, md5 in files.values():
-        if _is_valid(dest / name, md5):
+    for key, (name, md5) in files.items():
+        found = _already_there(dest, key, name, md5)
+        if found is not None:
             if progress:
-                size = (dest / name).stat().st_size
+                size = found.stat().st_size
                 progress(name, size, size)
             continue
         _download_one(name, md5, dest, tuple(mirrors), progress, should_stop, timeout)

@@ -152,6 +152,12 @@ class LeNet5(nn.Module):
         return asdict(self.config)
 
 
+def model_device(model: nn.Module) -> torch.device:
+    """Where the model's weights are: inputs go there, results come back to the CPU (training
+    may leave a model on the GPU; every caller follows the model rather than assuming)."""
+    return next(model.parameters()).device
+
+
 def layer_parameter_counts(model: LeNet5) -> dict[str, int]:
     """Trainable parameters per layer name, in forward order."""
     modules = (model.c1, model.s2, model.c3, model.s4, model.c5, model.f6, model.output)

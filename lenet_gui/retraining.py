@@ -174,7 +174,7 @@ def make_job(
 ) -> TrainingJob:
     """The job the dialog runs for these settings: the one place that mixes the data."""
     from .samples import holdout_split, samples_to_arrays
-    from .train import TrainConfig
+    from .train_config import TrainConfig
 
     train_part, held = holdout_split(samples, settings.holdout_fraction, settings.seed)
     user_x, user_y = samples_to_arrays(train_part) if settings.use_samples else (None, None)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .model import LeNet5
+from .model import LeNet5, model_device
 from .preprocess import INPUT_SIZE, PreparedInput
 from .train import to_network_input
 
@@ -253,7 +253,7 @@ def run_sweep(
     plain = torch.from_numpy(prepared.network_input[None])
     batch = torch.cat([plain, to_network_input(fields)])  # (1 + S, 1, 32, 32)
     model.eval()
-    probs = torch.softmax(model(batch), 1).numpy()
+    probs = torch.softmax(model(batch.to(model_device(model))), 1).cpu().numpy()
     return SweepResult(
         transform=TRANSFORMS[transform],
         values=values,

@@ -16,7 +16,7 @@ import functools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -24,25 +24,7 @@ import torch.nn.functional as F
 
 from .model import LeNet5
 from .preprocess import BACKGROUND_VALUE, FIELD, INK_VALUE, INPUT_SIZE
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 40
-    batch_size: int = 128
-    learning_rate: float = 2e-3  # peak, after a warm-up; cosine decay to 1% of it
-    optimizer: str = "adam"  # "adam" or "sgd" (momentum 0.9, Nesterov)
-    weight_decay: float = 0.0
-    seed: int = 0
-    augment: bool = True  # rotation, scaling, shear, shifts, elastic warp, stroke thickness
-    label_smoothing: float = 0.05
-    ema_decay: float = 0.999  # the result is an exponential moving average of the weights; 0: off
-    # The constant j of the paper's loss (eq. 9), for a model with the RBF output; such a model
-    # is trained with that loss, and label_smoothing does not apply to it.
-    rbf_j: float = 10.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from .train_config import TrainConfig
 
 
 @dataclass(frozen=True)

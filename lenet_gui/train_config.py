@@ -1,0 +1,26 @@
+"""`TrainConfig`, the settings of a training run, without torch: the command line shows its
+defaults in `train --help` and the retrain dialog builds one, before torch is loaded.
+`lenet_gui.train` takes it (and re-exports it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 2e-3  # peak, after a warm-up; cosine decay to 1% of it
+    optimizer: str = "adam"  # "adam" or "sgd" (momentum 0.9, Nesterov)
+    weight_decay: float = 0.0
+    seed: int = 0
+    augment: bool = True  # rotation, scaling, shear, shifts, elastic warp, stroke thickness
+    label_smoothing: float = 0.05
+    ema_decay: float = 0.999  # the result is an exponential moving average of the weights; 0: off
+    # The constant j of the paper's loss (eq. 9), for a model with the RBF output; such a model
+    # is trained with that loss, and label_smoothing does not apply to it.
+    rbf_j: float = 10.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
