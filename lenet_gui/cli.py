@@ -108,14 +108,19 @@ def _read_images_or_exit(names: list[str]) -> list:
 
 def cmd_predict(args) -> int:
     from .inference import classify_drawings, classify_images
+    from .segmentation import read_drawings, read_images
 
     loaded = _load_model(args.checkpoint)
     if args.strokes:
-        predictions = classify_drawings(loaded.model, _read_drawings_or_exit(args.strokes))
+        drawings = _read_drawings_or_exit(args.strokes)
+        predictions = classify_drawings(loaded.model, drawings)
+        readings = read_drawings(loaded.model, drawings)
     else:
-        predictions = classify_images(loaded.model, _read_images_or_exit(args.images))
-    for prediction in predictions:
-        _print(json.dumps(prediction.to_json()))
+        images = _read_images_or_exit(args.images)
+        predictions = classify_images(loaded.model, images)
+        readings = read_images(loaded.model, images)
+    for prediction, reading in zip(predictions, readings, strict=True):
+        _print(json.dumps(prediction.to_json() | reading.to_json()))
     return 0
 
 

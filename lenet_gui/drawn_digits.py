@@ -117,3 +117,52 @@ def evaluate_pen_digits(model, digits: list[PenDigit], seed: int = 0):
     blank = guessed < 0
     guessed[blank] = (labels[blank] + 1) % 10  # any wrong class, for the confusion matrix
     return confusion_summary(labels, guessed)
+
+
+# Numbers composed from pen digits, for the measure of `segmentation` (issue 9).
+NUMBER_HEIGHT_RANGE = (0.45, 0.70)  # the digits' common height, x the canvas height
+GAP_RANGE = (0.0, 0.5)  # between neighbouring ink boxes, x the digit height: touching to wide
+BASELINE_JITTER = 0.05  # each digit moves up or down by up to this, x the digit height
+MAX_ASPECT = 1.5  # a digit wider than this x its height is scaled to this width instead
+
+
+def compose_number(
+    digits: list[PenDigit],
+    rng: np.random.Generator,
+    canvas_height: int = CANVAS,
+    gap_range: tuple[float, float] = GAP_RANGE,
+) -> Drawing:
+    """The digits written side by side at one height, left to right, on a canvas as wide as
+    they need (at least square): gaps from touching to wide, a little baseline jitter.
+
+    Gaps are measured between the digits' ink boxes (centre lines plus half the pen), so a gap
+    of 0 is digits that touch.
+    """
+    pen = Drawing(canvas_height, canvas_height, ()).effective_pen_width()
+    height = rng.uniform(*NUMBER_HEIGHT_RANGE) * canvas_height
+    line_height = height - pen  # of the centre lines, so the ink is `height` tall
+    margin = 0.1 * canvas_height
+    x = margin
+    placed = []
+    for digit in digits:
+        points = np.concatenate([np.asarray(s, dtype=float).reshape(-1, 2) for s in digit.strokes])
+        low, high = points.min(axis=0), points.max(axis=0)
+        extent = np.maximum(high - low, 1e-6)
+        scale = min(line_height / extent[1], MAX_ASPECT * line_height / extent[0])
+        top = (canvas_height - height) / 2 + pen / 2
+        top += rng.uniform(-BASELINE_JITTER, BASELINE_JITTER) * height
+        top += (line_height - extent[1] * scale) / 2
+        offset = np.array([x + pen / 2, top])
+        placed.append(
+            tuple(
+                tuple(
+                    (float(px), float(py))
+                    for px, py in (np.asarray(s).reshape(-1, 2) - low) * scale + offset
+                )
+                for s in digit.strokes
+            )
+        )
+        right = x + extent[0] * scale + pen
+        x = right + rng.uniform(*gap_range) * height
+    width = max(canvas_height, round(right + margin))
+    return Drawing(width, canvas_height, tuple(s for strokes in placed for s in strokes), pen)

@@ -93,3 +93,23 @@ def inspect(model: LeNet5, prepared: PreparedInput) -> Inspection:
     probs = torch.softmax(logits, 1)[0].cpu().numpy()
     activations = {name: a[0].cpu().numpy() for name, a in acts.items()}
     return Inspection(prepared, Prediction(int(probs.argmax()), probs), activations)
+
+
+@torch.no_grad()
+def inspect_batch(model: LeNet5, inputs: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Probabilities (N, 10) and every layer's activations (N, ...) of inputs (N, 1, 32, 32) in
+    one forward: the GUI reads all the digits of a number at once and shows one of them."""
+    model.eval()
+    logits, acts = model(torch.from_numpy(np.ascontiguousarray(inputs)), return_activations=True)
+    probs = torch.softmax(logits, 1).numpy()
+    return probs, {name: a.numpy() for name, a in acts.items()}
+
+
+def inspection_at(
+    prepared: PreparedInput, probs: np.ndarray, activations: dict[str, np.ndarray], row: int
+) -> Inspection:
+    """The `Inspection` of one row of `inspect_batch`'s results."""
+    p = probs[row]
+    return Inspection(
+        prepared, Prediction(int(p.argmax()), p), {n: a[row] for n, a in activations.items()}
+    )

@@ -37,7 +37,7 @@ def test_predict_strokes_prints_one_json_line_per_drawing_in_order(tmp_path, cap
     code, lines = run_cli(capsys, "predict", "--strokes", str(path))
     results = [json.loads(line) for line in lines]
     assert code == 0 and len(results) == 3
-    assert results[1] == {"digit": None, "probabilities": None}
+    assert results[1]["digit"] is None and results[1]["probabilities"] is None
     assert results[0]["digit"] == 1 and results[2]["digit"] == 0
     assert sum(results[0]["probabilities"]) == pytest.approx(1.0, abs=1e-4)
     # Exactly the canvas's path: the same function gives the same numbers.
@@ -171,3 +171,27 @@ def test_download_command_reports_failure_clearly(tmp_path, monkeypatch):
         cli.main(["download", "--mnist", str(tmp_path / "m")])
     assert "127.0.0.1:9/b/" in str(failure.value)
     assert not any((tmp_path / "m").glob("*.part"))
+
+
+def test_predict_adds_the_number_and_each_digits_box(tmp_path, capsys):
+    ones = {
+        "width": 600,
+        "height": 280,
+        "strokes": [[[150, 40], [140, 240]], [[420, 40], [410, 240]]],
+    }
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps([ONE, BLANK, ones]))
+    code, lines = run_cli(capsys, "predict", "--strokes", str(path))
+    single, blank, number = (json.loads(line) for line in lines)
+    assert code == 0
+    assert single["number"] == "1" and single["digit"] == 1  # the old fields stay
+    assert [d["digit"] for d in single["digits"]] == [1]
+    assert blank["number"] is None and blank["digits"] == []
+    assert number["number"] == "11" and len(number["digits"]) == 2
+    left, right = (d["box"] for d in number["digits"])
+    assert left[0] < 150 < left[2] < right[0] < 415 < right[2]
+    assert all(0 < d["probability"] <= 1 for d in number["digits"])
+    ink = 255 - render_drawing(Drawing.from_dict(ones))
+    Image.fromarray(ink).save(tmp_path / "ones.png")
+    code, lines = run_cli(capsys, "predict", str(tmp_path / "ones.png"))
+    assert json.loads(lines[0])["number"] == "11"

@@ -385,8 +385,12 @@ class DrawingCanvas(QWidget):
             self.file_dropped.emit(urls[0].toLocalFile())
 
 
-class SquareHolder(QWidget):
-    """Keeps one child square, centred at the top, as large as fits (within its size limits)."""
+class CanvasHolder(QWidget):
+    """Keeps the canvas as tall as fits and as wide as the holder, up to MAX_ASPECT times its
+    height, centred at the top: square in the default layout, wide enough for a number when the
+    user widens its column."""
+
+    MAX_ASPECT = 3.0
 
     def __init__(self, child: QWidget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -400,7 +404,9 @@ class SquareHolder(QWidget):
         return self._child.minimumSize()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        side = min(self.width(), self.height())
-        side = max(self._child.minimumWidth(), min(side, self._child.maximumWidth()))
-        self._child.setGeometry((self.width() - side) // 2, 0, side, side)
+        child = self._child
+        height = max(child.minimumHeight(), min(self.height(), child.maximumHeight()))
+        width = min(self.width(), round(self.MAX_ASPECT * height), child.maximumWidth())
+        width = max(child.minimumWidth(), width)
+        child.setGeometry((self.width() - width) // 2, 0, width, height)
         super().resizeEvent(event)

@@ -36,8 +36,9 @@ from .. import paths
 from ..architecture import C3_TABLE
 from ..photo import open_image
 from ..preprocess import Drawing, prepare_drawing
+from ..segmentation import plan_drawing, plan_image
 from ..strokes import Picture
-from .canvas import DrawingCanvas, SquareHolder
+from .canvas import CanvasHolder, DrawingCanvas
 from .lab.menu import LabMenu
 from .model_loader import ModelLoader
 from .retrain.integration import install_retrain
@@ -46,6 +47,7 @@ from .views.explanations import ABOUT_HTML
 from .views.feature_maps import FeatureMapsView
 from .views.input_view import InputStagesView
 from .views.map_detail import MapDetailDialog
+from .views.number_overlay import NumberOverlay
 from .views.scores import PredictionPanel
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self._loaded = None  # LoadedModel
         self._inspection = None  # what the views show
+        self._picture_plan = None  # (Picture, segmentation.Plan) of the opened image
+        self._reading = None  # the NumberReading shown
+        self._chosen: tuple[int, int] | None = None  # (digit clicked, strokes then)
         self._details: list[MapDetailDialog] = []
         self._loader: ModelLoader | None = None
         self._painted = False  # has the window been on screen yet?
@@ -130,6 +135,7 @@ class MainWindow(QMainWindow):
             )
             return False
         self.canvas.open_picture(picture)
+        self._chosen = None
         self.settings.last_folder = str(path.parent)
         self.statusBar().showMessage(f"Classifying the image {path.name}", 5000)
         self.classify_now()
@@ -191,6 +197,8 @@ class MainWindow(QMainWindow):
         self.canvas.history_changed.connect(self._on_canvas_history_changed)
         self.canvas.file_dropped.connect(self._on_canvas_file_dropped)
         self.canvas.installEventFilter(self)
+        self.number_overlay = NumberOverlay(self.canvas)
+        self.number_overlay.digit_chosen.connect(self._on_number_overlay_digit_chosen)
         self.input_view = InputStagesView()
         self.input_view.setFixedHeight(128)
         self.prediction_panel = PredictionPanel()
@@ -201,7 +209,7 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 4, 8)
-        left_layout.addWidget(SquareHolder(self.canvas), 1)
+        left_layout.addWidget(CanvasHolder(self.canvas), 1)
         stages_title = QLabel("<b>What the network sees</b>")
         stages_title.setToolTip("The preprocessing that turns the drawing into LeNet-5's input")
         left_layout.addWidget(stages_title)
@@ -215,6 +223,7 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 8)
         maps_title = QLabel("<b>Inside the network</b> — hover for values, click a map to enlarge")
+        maps_title.setWordWrap(True)  # so the canvas's column can widen for a number
         right_layout.addWidget(maps_title)
         right_layout.addWidget(scroll, 1)
 
@@ -414,19 +423,78 @@ class MainWindow(QMainWindow):
         if self._loaded is None:
             self._show(None, "Loading the model…")
             return
-        from ..inference import inspect  # imports torch: only once a model is loaded
+        # imports torch: only once a model is loaded
+        from ..inference import inspect
+        from ..segmentation import inspect_plan
 
-        prepared = self.canvas.prepared_input()
-        if prepared is None:
+        reading, inspections = inspect_plan(self._loaded.model, self._plan())
+        self._reading = reading
+        chosen = self._chosen_digit(reading)
+        if reading is None:  # strokes over an opened image: read as one digit
+            prepared = self.canvas.prepared_input()
+            self._show(None if prepared is None else inspect(self._loaded.model, prepared), "")
+        elif not reading.digits:
             blank = "No digit found in the image" if self.canvas.has_backdrop() else ""
             self._show(None, blank)
         else:
-            self._show(inspect(self._loaded.model, prepared), "")
+            self._show(inspections(chosen), "")
+        self._show_number(reading, chosen)
         now = time.perf_counter()
         self._timings.append(1000 * (now - started))
         if now - self._timing_shown > 0.5:  # a label that changes text is laid out again
             self._timing_shown = now
             self.timing_label.setText(f"{statistics.median(self._timings):.1f} ms")
+
+    def _plan(self):
+        """The segmentation plan of what the canvas shows: its strokes, or the opened image
+        (planned once); None for strokes drawn over an image, which read as one digit."""
+        picture, drawing = self.canvas.picture(), self.canvas.drawing()
+        if picture is None:
+            return plan_drawing(drawing)
+        if not drawing.is_blank:
+            return None
+        if self._picture_plan is None or self._picture_plan[0] is not picture:
+            self._picture_plan = (picture, plan_image(picture.image, whole=picture.prepared))
+        return self._picture_plan[1]
+
+    def _chosen_digit(self, reading) -> int:
+        """The digit clicked last, while the strokes are the same; else the one drawn last."""
+        count = len(self.canvas.drawing().strokes)
+        if self._chosen is not None and self._chosen[1] == count:
+            return min(self._chosen[0], max(0, len(reading.digits) - 1))
+        self._chosen = None
+        if reading is None or self.canvas.has_backdrop() or not reading.digits:
+            return 0
+        last = self.canvas.drawing().strokes[-1]
+        holding = [i for i, d in enumerate(reading.digits) if last in d.strokes]
+        return holding[0] if holding else len(reading.digits) - 1
+
+    def _show_number(self, reading, chosen: int) -> None:
+        """A number (two digits or more): boxes and tags over the canvas, the number large."""
+        from ..inference import UNSURE_BELOW
+
+        digits = reading.digits if reading is not None and len(reading.digits) > 1 else ()
+        if not digits:
+            self.number_overlay.clear()
+            return
+        inspection = self._inspection
+        self.prediction_panel.show_number(reading.number, chosen, inspection.prediction)
+        boxes = [d.box for d in digits]
+        picture = self.canvas.picture()
+        if picture is not None:  # boxes in the image's pixels: where it shows on the canvas
+            x, y, w, _ = picture.fitted_rect(self.canvas.width(), self.canvas.height())
+            k = w / picture.image.width
+            boxes = [(x + k * b[0], y + k * b[1], x + k * b[2], y + k * b[3]) for b in boxes]
+        self.number_overlay.show_digits(
+            boxes,
+            [str(d.digit) + "?" * (d.probability < UNSURE_BELOW) for d in digits],
+            [d.probability < UNSURE_BELOW for d in digits],
+            chosen,
+        )
+
+    def _on_number_overlay_digit_chosen(self, index: int) -> None:
+        self._chosen = (index, len(self.canvas.drawing().strokes))
+        self.classify_now()
 
     def _show(self, inspection, message: str) -> None:
         self._inspection = inspection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
 SURE = QColor(35, 110, 190)
@@ -92,6 +92,7 @@ class PredictionPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.shown_digit: int | None = None  # what the panel names, None when it names nothing
+        self.shown_number: str | None = None  # the number it shows ("7" for a single digit)
         self._colour = ""
         self.digit_label = QLabel("·")
         font = QFont(self.font())
@@ -131,12 +132,40 @@ class PredictionPanel(QWidget):
         if self.caption.text() != caption:
             self.caption.setText(caption)
 
+    def _fit_digits(self, text: str) -> None:
+        """The large label's font: 112 px for one digit, smaller so that a number fits."""
+        font = self.digit_label.font()
+        size = 112
+        if len(text) > 1:
+            probe = QFont(font)
+            probe.setPixelSize(100)
+            advance = QFontMetrics(probe).horizontalAdvance(text) / 100  # per pixel of size
+            room = self.digit_label.width() - 12
+            size = max(24, min(112, int(room / max(advance, 1e-6))))
+        if font.pixelSize() != size:
+            font.setPixelSize(size)
+            self.digit_label.setFont(font)
+
+    def show_number(self, number: str, chosen: int, prediction) -> None:
+        """A number read left to right, large; the caption and the bars are those of its digit
+        `chosen` (0-based), the one the other views show."""
+        self.show_prediction(prediction)
+        self.shown_number = number
+        self._fit_digits(number)
+        sure = f"{100 * prediction.confidence:.0f}% sure" + (", not sure" * prediction.unsure)
+        caption = f"Digit {chosen + 1} of {len(number)}: {prediction.digit} ({sure})"
+        self._set(number, SURE.name(), caption + "\nClick a digit's tag to look at it")
+
     def show_loading(self, text: str = "Loading the model…") -> None:
+        self.shown_number = None
+        self._fit_digits("")
         self.shown_digit = None
         self._set("…", MUTED, text)
         self.bars.set_values(None, None, False)
 
     def show_blank(self, text: str | None = None) -> None:
+        self.shown_number = None
+        self._fit_digits("")
         self.shown_digit = None
         invitation = "Draw a digit on the canvas,\nor drop an image of one there"
         self._set("?", "#c4c8d0", text or invitation)
@@ -147,6 +176,8 @@ class PredictionPanel(QWidget):
         probs = prediction.probabilities
         digit = prediction.digit
         self.shown_digit = digit
+        self.shown_number = str(digit)
+        self._fit_digits("")
         if prediction.unsure:
             runner_up = int(np.argsort(probs)[-2])
             caption = (

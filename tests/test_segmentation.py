@@ -1,0 +1,166 @@
+"""Segmentation of drawings and images into digits (lenet_gui.segmentation)."""
+
+import itertools
+
+import numpy as np
+import pytest
+from real_data import pen_digits_file
+
+from lenet_gui.drawn_digits import compose_number, load_pen_digits
+from lenet_gui.inference import classify_drawings, classify_images
+from lenet_gui.preprocess import Drawing, render_drawing
+from lenet_gui.segmentation import (
+    _split_polyline,
+    drawing_pieces,
+    image_pieces,
+    read_drawing,
+    read_image,
+)
+
+H = 280
+
+
+def one(x, top=60, bottom=220):
+    return ((x, top), (x - 4, bottom))
+
+
+def zero(cx, cy=140, rx=45, ry=80):
+    t = np.linspace(0, 2 * np.pi, 40)
+    return tuple((float(cx + rx * np.sin(a)), float(cy - ry * np.cos(a))) for a in t)
+
+
+def test_blank_drawing_reads_no_number(bundled_model):
+    reading = read_drawing(bundled_model.model, Drawing(600, H, ()))
+    assert reading.digits == () and reading.number is None
+
+
+def test_a_single_digit_reads_exactly_as_before(bundled_model):
+    model = bundled_model.model
+    for strokes in ((zero(140),), (one(150),), (((60, 60), (200, 60), (120, 220)),)):
+        drawing = Drawing(H, H, strokes)
+        before = classify_drawings(model, [drawing])[0]
+        reading = read_drawing(model, drawing)
+        assert len(reading.digits) == 1
+        np.testing.assert_array_equal(reading.digits[0].probabilities, before.probabilities)
+        assert reading.number == str(before.digit)
+
+
+def test_strokes_apart_are_digits_left_to_right_with_boxes(bundled_model):
+    # drawn right to left: the order of the strokes must not matter
+    drawing = Drawing(700, H, (zero(520), one(330), one(150)))
+    reading = read_drawing(bundled_model.model, drawing)
+    assert reading.number == "110"
+    boxes = [d.box for d in reading.digits]
+    assert [b[0] < 328 < b[2] for b in boxes] == [False, True, False]
+    assert boxes[0][2] < boxes[1][0] < boxes[1][2] < boxes[2][0]
+    assert reading.digit_at(328, 140) == 1 and reading.digit_at(690, 10) == 2
+
+
+@pytest.mark.parametrize(
+    ("strokes", "digit"),
+    [
+        # a 4 in two strokes: the open left part, then the long down stroke
+        ((((100, 50), (60, 160), (170, 160)), ((140, 80), (140, 240))), "4"),
+        # a crossed 7
+        ((((70, 60), (200, 60), (120, 230)), ((110, 145), (190, 145))), "7"),
+        # a 1 with a flag
+        ((((95, 95), (140, 50)), ((140, 50), (140, 230))), "1"),
+        # a 5: body, then the flag on top
+        (
+            (
+                ((95, 60), (85, 130), (150, 125), (165, 180), (130, 225), (80, 210)),
+                ((95, 60), (170, 60)),
+            ),
+            "5",
+        ),
+    ],
+)
+def test_a_digit_drawn_in_two_strokes_stays_one_digit(bundled_model, strokes, digit):
+    for dx in (0, 300):  # alone, and after a 1
+        shifted = tuple(tuple((x + dx, y) for x, y in s) for s in strokes)
+        prefix = (one(80),) if dx else ()
+        reading = read_drawing(bundled_model.model, Drawing(700, H, (*prefix, *shifted)))
+        assert reading.number == ("1" if dx else "") + digit
+
+
+def test_split_polyline_keeps_the_whole_stroke():
+    stroke = ((0.0, 0.0), (10.0, 5.0), (30.0, 5.0), (5.0, 20.0))
+    parts = _split_polyline(stroke, [8.0, 20.0])
+    assert len(parts) == 3
+    for band, (lo, hi) in zip(parts, [(-1e9, 8.0), (8.0, 20.0), (20.0, 1e9)], strict=True):
+        for piece in band:
+            assert all(lo - 1e-9 <= x <= hi + 1e-9 for x, _ in piece)
+
+    # the polyline's length is unchanged
+    def length(s):
+        return sum(np.hypot(b[0] - a[0], b[1] - a[1]) for a, b in itertools.pairwise(s))
+
+    total = sum(length(p) for band in parts for p in band)
+    assert total == pytest.approx(length(stroke))
+
+
+def test_a_long_stroke_across_two_digits_gets_cut(bundled_model):
+    # "11" without lifting the pen: down, along the bottom, up and down again
+    stroke = ((100, 50), (100, 230), (300, 230), (400, 50), (400, 230))
+    assert len(drawing_pieces(Drawing(500, H, (stroke,)))) > 1
+
+
+def test_image_pieces_are_the_components_left_to_right_and_wide_ones_are_cut():
+    ink = np.zeros((60, 200), np.float32)
+    ink[10:50, 150:156] = 1.0  # a 1 on the right
+    ink[10:50, 20:26] = 1.0  # a 1 on the left
+    ink[30, 100] = 1.0  # a speck
+    pieces = image_pieces(ink)
+    assert [p.box[0] for p in pieces] == [20, 150]
+    assert all(p.mask.sum() == 240 for p in pieces)
+    wide = np.zeros((60, 200), np.float32)
+    wide[10:50, 20:26] = wide[10:50, 120:126] = 1.0
+    wide[48:50, 20:126] = 1.0  # joined at the bottom: one component, too wide for one digit
+    pieces = image_pieces(wide)
+    assert len(pieces) > 1 and any(p.cut for p in pieces)
+    assert sum(int(p.mask.sum()) for p in pieces) == int((wide > 0).sum())
+
+
+def test_image_of_one_digit_reads_exactly_as_before(bundled_model):
+    image = 255 - render_drawing(Drawing(H, H, (zero(140),)))
+    before = classify_images(bundled_model.model, [image])[0]
+    reading = read_image(bundled_model.model, image)
+    assert len(reading.digits) == 1
+    np.testing.assert_array_equal(reading.digits[0].probabilities, before.probabilities)
+
+
+def _writer_digits(labels):
+    """The first digits with these labels by one pen writer whose digits read right alone."""
+    from lenet_gui.checkpoint import load_checkpoint
+    from lenet_gui.drawn_digits import pen_drawings
+    from lenet_gui.paths import bundled_checkpoint
+
+    digits = load_pen_digits(pen_digits_file())
+    model = load_checkpoint(bundled_checkpoint()).model
+    by_writer = {}
+    for d in digits:
+        by_writer.setdefault(d.writer, []).append(d)
+    for writer_digits in by_writer.values():
+        picked = [next((d for d in writer_digits if d.label == lab), None) for lab in labels]
+        if None in picked:
+            continue
+        alone = classify_drawings(model, pen_drawings(picked))
+        if [p.digit for p in alone] == list(labels):
+            return picked
+    pytest.skip("no writer with these digits")
+
+
+@pytest.mark.parametrize("gap", [(0.3, 0.3), (0.0, 0.0)])
+def test_real_pen_digits_composed_into_42_read_42(bundled_model, gap):
+    picked = _writer_digits([4, 2])
+    drawing = compose_number(picked, np.random.default_rng(0), gap_range=gap)
+    reading = read_drawing(bundled_model.model, drawing)
+    assert reading.number == "42"
+    assert reading.digits[0].box[2] <= reading.digits[1].box[0] + 1
+
+
+def test_real_pen_digits_in_an_image_read_as_a_number(bundled_model):
+    picked = _writer_digits([3, 5, 7])
+    drawing = compose_number(picked, np.random.default_rng(0), gap_range=(0.2, 0.3))
+    image = 255 - render_drawing(drawing)  # dark ink on white paper, like a scan
+    assert read_image(bundled_model.model, image).number == "357"

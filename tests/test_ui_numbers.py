@@ -1,0 +1,72 @@
+"""Reading a number on the canvas: boxes and tags over the digits, clicking one to inspect it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from lenet_gui.inference import classify_drawings
+from lenet_gui.preprocess import Drawing
+
+
+def wide_canvas(window, settle):
+    """Widen the canvas's column (as a user drags the splitter) so that a number fits."""
+    window.splitter.setSizes([1000, 200, 80])
+    settle()
+    canvas = window.canvas
+    assert canvas.width() > 1.5 * canvas.height()
+    return canvas
+
+
+def one(x, h):
+    return [(x, 0.2 * h), (x - 2, 0.5 * h), (x - 4, 0.8 * h)]
+
+
+def zero(x, h):
+    t = np.linspace(0, 2 * np.pi, 30)
+    return [(x + 0.15 * h * np.sin(a), 0.5 * h - 0.3 * h * np.cos(a)) for a in t]
+
+
+def test_two_digits_read_as_a_number_and_a_click_shows_the_second(window, draw, settle):
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    draw(canvas, [one(0.5 * h, h), zero(1.3 * h, h)])
+    settle()
+    panel = window.prediction_panel
+    assert panel.shown_number == "10"
+    tags = [t for t in window.number_overlay.tags if t.isVisible()]
+    assert [t.text() for t in tags] == ["1", "0"]
+    assert tags[0].x() < 0.6 * h < tags[1].x()  # each tag over its own digit
+    # the digit drawn last is the one shown
+    assert window.current_inspection().prediction.digit == 0
+    QTest.mouseClick(tags[0], Qt.MouseButton.LeftButton)
+    settle()
+    shown = window.current_inspection()
+    assert shown.prediction.digit == 1 and panel.shown_digit == 1
+    alone = classify_drawings(
+        window.loaded_model.model, [Drawing(canvas.width(), h, (tuple(one(0.5 * h, h)),))]
+    )[0]
+    np.testing.assert_allclose(shown.prediction.probabilities, alone.probabilities, atol=1e-5)
+    np.testing.assert_array_equal(window.input_view._arrays["field"], shown.prepared.field)
+    np.testing.assert_array_equal(window.feature_view.activations()["C1"], shown.activations["C1"])
+    assert "Digit 1 of 2" in panel.caption.text()
+    # the click drew nothing: still two strokes
+    assert len(canvas.drawing().strokes) == 2
+    QTest.mouseClick(window.number_overlay.tags[1], Qt.MouseButton.LeftButton)
+    settle()
+    assert window.current_inspection().prediction.digit == 0
+    assert "Digit 2 of 2" in panel.caption.text()
+
+
+def test_a_single_digit_shows_no_boxes_and_reads_as_before(window, draw, settle):
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    draw(canvas, [zero(0.8 * h, h)])
+    settle()
+    assert not any(t.isVisible() for t in window.number_overlay.tags)
+    expected = classify_drawings(window.loaded_model.model, [canvas.drawing()])[0]
+    shown = window.current_inspection().prediction
+    assert shown.digit == expected.digit == 0
+    np.testing.assert_allclose(shown.probabilities, expected.probabilities, atol=1e-6)
+    assert window.prediction_panel.shown_number == "0"
