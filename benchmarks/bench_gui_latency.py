@@ -5,7 +5,11 @@ one move per turn of the event loop as a real pen gives them, and times each mov
 window has classified (every view holds the new data) and until it has repainted. Prints the
 median, p95 and max, and a breakdown of one classification. Offscreen by default.
 
-    python benchmarks/bench_gui_latency.py [--moves 400]
+    python benchmarks/bench_gui_latency.py [--moves 400] [--number 5]
+
+With `--number N` it writes numbers of N pen digits (composed as in bench_numbers.py) on a canvas
+widened for them, and times the moves of each number's last digit: the window reads the whole
+number (all candidates in one forward) on every move.
 """
 
 from __future__ import annotations
@@ -57,6 +61,25 @@ def strokes_to_draw(side: float, count: int) -> list:
     ]
 
 
+def numbers_to_draw(width: float, height: float, length: int, count: int) -> list:
+    """(strokes, index of the last digit's first stroke) of `count` numbers of `length` pen
+    digits, scaled to fit a width x height canvas."""
+    import numpy as np
+
+    from lenet_gui.drawn_digits import compose_number, load_pen_digits
+
+    digits = load_pen_digits(PEN_DIGITS)
+    rng = np.random.default_rng(0)
+    numbers = []
+    for _ in range(count):
+        chosen = [digits[i] for i in rng.choice(len(digits), size=length, replace=False)]
+        drawing = compose_number(chosen, rng, gap_range=(0.1, 0.4))
+        scale = min(width / drawing.width, height / drawing.height)
+        strokes = [[(x * scale, y * scale) for x, y in s] for s in drawing.strokes]
+        numbers.append((strokes, len(strokes) - len(chosen[-1].strokes)))
+    return numbers
+
+
 def send(widget, kind, point, button, buttons) -> None:
     pos = QPointF(*point)
     event = QMouseEvent(
@@ -73,6 +96,7 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=400, help="mouse moves to time")
+    parser.add_argument("--number", type=int, default=0, help="write numbers of N digits")
     args = parser.parse_args()
 
     app = QApplication(sys.argv[:1])
@@ -89,6 +113,12 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.005)
     canvas = window.canvas
+    if args.number:  # widen the canvas's column, as a user does for a number
+        window.splitter.setSizes([1000, 200, 80])
+        app.processEvents()
+        drawings = numbers_to_draw(canvas.width(), canvas.height(), args.number, 100)
+    else:
+        drawings = [(digit, 0) for digit in strokes_to_draw(canvas.width(), 200)]
     classified_at: list[float] = []
     window.classified.connect(lambda _: classified_at.append(time.perf_counter()))
     began_at: list[float] = []
@@ -102,12 +132,18 @@ def main() -> int:
 
     to_classified, to_painted, handled, waited, classifying = [], [], [], [], []
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-    for digit in strokes_to_draw(canvas.width(), 200):
+    for strokes, first_timed in drawings:
         window.canvas.clear()
         app.processEvents()
-        for stroke in digit:
+        for k, stroke in enumerate(strokes):
             send(canvas, QEvent.Type.MouseButtonPress, stroke[0], left, left)
             app.processEvents()
+            if k < first_timed:  # an earlier digit of a number: drawn, not timed
+                for point in stroke[1:]:
+                    send(canvas, QEvent.Type.MouseMove, point, none, left)
+                send(canvas, QEvent.Type.MouseButtonRelease, stroke[-1], left, none)
+                app.processEvents()
+                continue
             for point in stroke[1:]:
                 classified_at.clear()
                 began_at.clear()
@@ -127,6 +163,8 @@ def main() -> int:
         if len(to_classified) >= args.moves:
             break
 
+    if args.number:
+        print(f"numbers of {args.number} digits; last read: {window._reading.number}")
     print(
         f"canvas {canvas.width()}x{canvas.height()} px, {len(to_classified)} mouse moves, "
         f"torch threads {__import__('torch').get_num_threads()}, "

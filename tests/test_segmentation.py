@@ -100,9 +100,11 @@ def test_split_polyline_keeps_the_whole_stroke():
 
 
 def test_a_long_stroke_across_two_digits_gets_cut(bundled_model):
-    # "11" without lifting the pen: down, along the bottom, up and down again
-    stroke = ((100, 50), (100, 230), (300, 230), (400, 50), (400, 230))
-    assert len(drawing_pieces(Drawing(500, H, (stroke,)))) > 1
+    # "111" without lifting the pen: down, along the bottom, up and down, twice
+    stroke = ((60, 50), (60, 230), (250, 230), (300, 50), (300, 230), (490, 230), (540, 50))
+    stroke += ((540, 230),)
+    pieces = drawing_pieces(Drawing(600, H, (stroke,)))
+    assert len(pieces) > 1 and all(p.box[2] - p.box[0] < 400 for p in pieces)
 
 
 def test_image_pieces_are_the_components_left_to_right_and_wide_ones_are_cut():

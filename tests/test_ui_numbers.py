@@ -70,3 +70,32 @@ def test_a_single_digit_shows_no_boxes_and_reads_as_before(window, draw, settle)
     assert shown.digit == expected.digit == 0
     np.testing.assert_allclose(shown.probabilities, expected.probabilities, atol=1e-6)
     assert window.prediction_panel.shown_number == "0"
+
+
+def test_typing_a_number_then_enter_labels_each_digit(window, draw, settle):
+    from PySide6.QtCore import Qt
+
+    from lenet_gui.ui.retrain.integration import RetrainController
+
+    window.activateWindow()
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    draw(canvas, [one(0.5 * h, h), zero(1.3 * h, h)])
+    settle()
+    controller = window.findChild(RetrainController)
+    store = controller.store
+    QTest.keyClick(canvas, Qt.Key.Key_1)
+    QTest.keyClick(canvas, Qt.Key.Key_0)
+    assert store.counts_by_label().sum() == 0  # nothing stored before Enter
+    assert "Typed 10" in controller.labelling_bar.message.text()
+    QTest.keyClick(canvas, Qt.Key.Key_Return)
+    samples = store.samples()
+    assert sorted(s.label for s in samples) == [0, 1]
+    by_label = {s.label: s for s in samples}
+    assert len(by_label[1].drawing.strokes) == 1 and len(by_label[0].drawing.strokes) == 1
+    assert max(x for x, _ in by_label[1].drawing.strokes[0]) < 0.6 * h  # the 1's own stroke
+    # a wrong count of digits is refused, nothing stored
+    for key in (Qt.Key.Key_4, Qt.Key.Key_2, Qt.Key.Key_7, Qt.Key.Key_Return):
+        QTest.keyClick(canvas, key)
+    assert "has 2 digits" in controller.labelling_bar.message.text()
+    assert len(store.samples()) == 2

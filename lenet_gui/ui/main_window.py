@@ -59,7 +59,8 @@ BRUSH_STEPS = 200  # slider units per canvas side: 1 step = 0.5% of the side
 
 
 class MainWindow(QMainWindow):
-    """Public API (used by other dialogs): `set_model`, `current_drawing`, `loaded_model`,
+    """Public API (used by other dialogs): `set_model`, `current_drawing`,
+    `current_digit_drawings`, `loaded_model`,
     `model_menu`, `tool_bar`, `model_changed`; `canvas.strokes_changed`."""
 
     model_changed = Signal(object)  # the LoadedModel now active
@@ -107,6 +108,17 @@ class MainWindow(QMainWindow):
         """What the network sees of the canvas (strokes, opened image or both): a
         PreparedInput, or None when there is no digit."""
         return self.canvas.prepared_input()
+
+    def current_digit_drawings(self) -> list[Drawing]:
+        """Each digit of the number drawn on the canvas as a drawing of its own, left to right;
+        empty unless the canvas holds a drawn number of two digits or more."""
+        if self._classify_timer.isActive():
+            self.classify_now()  # the reading must be that of the strokes now
+        reading = self._reading
+        if reading is None or len(reading.digits) < 2 or self.canvas.has_backdrop():
+            return []
+        d = self.canvas.drawing()
+        return [Drawing(d.width, d.height, digit.strokes, d.pen_width) for digit in reading.digits]
 
     def current_inspection(self):
         return self._inspection

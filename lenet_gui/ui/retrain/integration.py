@@ -1,9 +1,10 @@
 """Adds retraining to the main window through its public API only.
 
 `install_retrain(window)` needs `window.model_menu`, `window.tool_bar`, `window.loaded_model`,
-`window.current_drawing()`, `window.set_model(loaded)` and `window.model_changed`. The dialog
-module (pyqtgraph, and torch when a run is saved) is imported only when the dialog is first
-opened, so the window still appears before torch is loaded.
+`window.current_drawing()`, `window.current_digit_drawings()`, `window.set_model(loaded)` and
+`window.model_changed`. The dialog module (pyqtgraph, and torch when a run is saved) is
+imported only when the dialog is first opened, so the window still appears before torch is
+loaded.
 """
 
 from __future__ import annotations
@@ -41,12 +42,14 @@ class RetrainController(QObject):
             self.store,
             window,
             input_provider=getattr(window, "current_input", None),
+            digits_provider=getattr(window, "current_digit_drawings", None),
         )
         self.labelling_bar.status_changed.connect(self._on_labelling_bar_status_changed)
         self.labelling_bar.sample_added.connect(self._on_labelling_bar_sample_added)
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.labelling_bar)
         self.labelling_bar.show()  # a tool bar added to a window already shown starts hidden
         window.addActions(self.labelling_bar.digit_actions)  # keys 0-9 even with the bar hidden
+        window.addAction(self.labelling_bar.number_action)  # Enter: label a number's digits
 
         window.model_changed.connect(self._on_window_model_changed)
         window.installEventFilter(self)

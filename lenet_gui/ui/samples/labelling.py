@@ -3,6 +3,10 @@
 It knows nothing of the main window: it takes a function that returns the current `Drawing` (and
 optionally one that returns what the network sees, which may include an opened image) and a
 `SampleStore`. Keys 0-9 do the same as the buttons while the window has the focus.
+
+A number (when `digits_provider` returns two drawings or more, one per digit): the keys type the
+whole number, and Enter stores each digit as a sample of its own, so "4", "2", Enter labels both
+digits of a drawn 42.
 """
 
 from __future__ import annotations
@@ -31,12 +35,16 @@ class LabellingBar(QToolBar):
         store: SampleStore,
         parent: QWidget | None = None,
         input_provider: Callable[[], PreparedInput | None] | None = None,
+        digits_provider: Callable[[], list[Drawing]] | None = None,
     ):
         super().__init__("Label this drawing", parent)
         self.setObjectName("labelling_bar")
         self.drawing_provider = drawing_provider
         self.input_provider = input_provider  # what the network sees, when not only strokes
         self.store = store
+        self.digits_provider = digits_provider
+        self._typed = ""  # the digits typed so far for a number
+        self._typed_for: tuple = ()  # ... and the digits' drawings they were typed for
         prompt = QLabel(" This is a: ")
         prompt.setToolTip("Store the drawing as one of your own samples (or press a key 0-9)")
         self.addWidget(prompt)
@@ -49,13 +57,31 @@ class LabellingBar(QToolBar):
             action.triggered.connect(lambda _checked=False, d=digit: self.label_current(d))
             self.addAction(action)
             self.digit_actions.append(action)
+        self.number_action = QAction("Label the number", self)
+        self.number_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        )
+        self.number_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.number_action.setToolTip("Store each digit of the number typed with 0-9 (Enter)")
+        self.number_action.triggered.connect(self.label_number)
         self.message = QLabel()
         self.message.setMinimumWidth(260)
         self.addSeparator()
         self.addWidget(self.message)
 
     def label_current(self, digit: int) -> Sample | None:
-        """Store the current drawing as `digit`; None (and a message) when there is nothing."""
+        """Store the current drawing as `digit`; None (and a message) when there is nothing.
+
+        For a number, add `digit` to the number being typed instead (Enter stores it)."""
+        digits = tuple(self.digits_provider()) if self.digits_provider else ()
+        if len(digits) > 1:
+            if digits != self._typed_for:  # another drawing: start again
+                self._typed, self._typed_for = "", digits
+            self._typed += str(digit)
+            self._say(
+                f"Typed {self._typed}: type the whole number ({len(digits)} digits), then Enter"
+            )
+            return None
         try:
             prepared = self.input_provider() if self.input_provider is not None else None
             sample = self.store.add(self.drawing_provider(), digit, prepared=prepared)
@@ -73,6 +99,30 @@ class LabellingBar(QToolBar):
         )
         self.sample_added.emit(sample)
         return sample
+
+    def label_number(self) -> list[Sample]:
+        """Store each digit of the number on the canvas with the digit typed for it."""
+        digits = tuple(self.digits_provider()) if self.digits_provider else ()
+        typed, self._typed = self._typed, ""
+        if len(digits) < 2 or not typed or digits != self._typed_for:
+            if typed or len(digits) > 1:
+                self._say("Type the number's digits (0-9) first, then Enter")
+            return []
+        if len(typed) != len(digits):
+            self._say(f"The drawing has {len(digits)} digits, you typed {typed}: type it again")
+            return []
+        samples = []
+        try:
+            for drawing, char in zip(digits, typed, strict=True):
+                samples.append(self.store.add(drawing, int(char)))
+        except (ValueError, OSError) as exc:
+            self._say(f"Could not save the samples: {exc}")
+        total = int(self.store.counts_by_label().sum())
+        if len(samples) == len(digits):
+            self._say(f"Saved {typed} as {len(samples)} samples, one per digit ({total} in all)")
+        for sample in samples:
+            self.sample_added.emit(sample)
+        return samples
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
