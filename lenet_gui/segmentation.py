@@ -9,10 +9,11 @@ recognizer, and the best path through these candidates (dynamic programming) giv
   pen) is cut at the thinnest columns of its ink into several pieces (cut hypotheses).
 - Candidates are runs of up to `MAX_RUN` consecutive pieces (ordered by the centre of their
   ink box) that leave no wide gap inside; each one goes through the same drawing-to-input
-  functions as a single digit (`prepare_drawing`, `prepare_image`) and ALL of them are read in
-  one batched forward.
+  functions as a single digit (`prepare_drawing`; `prepare_ink`, the body of `prepare_image`)
+  and ALL of them are read in one batched forward.
 - A path's cost adds, per digit, the recognizer's -log p(best class) and geometric costs (too
-  short for the line, a gap inside, too wide), and, per cut, how much the two sides overlap.
+  short for the line, pieces that do not overlap in x as a digit's strokes do, too wide), and,
+  per cut, how much the two sides overlap and what it cuts through.
   The paper trains the recognizer on non-characters for this; ours never saw any, so the
   geometry says what a lone fragment (a 5's flag, a 7's bar) is.
 
@@ -124,23 +125,6 @@ class NumberReading:
     def to_json(self) -> dict:
         """The fields `predict` adds to each line: "number" and "digits" (left to right)."""
         return {"number": self.number, "digits": [d.to_json() for d in self.digits]}
-
-    def digit_at(self, x: float, y: float) -> int | None:
-        """Index of the digit whose box holds the point (the nearest box in x otherwise)."""
-        if not self.digits:
-            return None
-        inside = [
-            i
-            for i, d in enumerate(self.digits)
-            if d.box[0] <= x <= d.box[2] and d.box[1] <= y <= d.box[3]
-        ]
-        if inside:
-            return inside[0]
-        return min(range(len(self.digits)), key=lambda i: _distance_x(self.digits[i].box, x))
-
-
-def _distance_x(box: Box, x: float) -> float:
-    return max(box[0] - x, 0.0, x - box[2])
 
 
 # -- pieces of a drawing -------------------------------------------------------------------------
