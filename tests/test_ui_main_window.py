@@ -280,6 +280,23 @@ def test_opening_a_model_switches_at_once_and_revert_brings_back_the_bundled_one
     np.testing.assert_allclose(window.prediction_panel.bars.values(), before, atol=1e-6)
 
 
+def test_a_checkpoint_the_window_cannot_show_is_refused_and_not_remembered(
+    window, tmp_path, monkeypatch, bundled_model
+):
+    """An 11-class model raised ValueError in the window and came back at every start."""
+    data = torch.load(bundled_model.path, weights_only=True)
+    data["model"]["output.weight"] = torch.zeros(11, 84)
+    data["model"]["output.bias"] = torch.zeros(11)
+    data["model_args"]["num_classes"] = 11
+    eleven = tmp_path / "eleven.pt"
+    torch.save(data, eleven)
+    messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: messages.append(args))
+    assert not window.open_model_file(eleven)
+    assert len(messages) == 1 and "11 output classes" in messages[0][2]
+    assert window.loaded_model is bundled_model and window.settings.last_model is None
+
+
 def test_set_model_is_the_public_way_to_switch(window, draw, settle, bundled_model, tmp_path):
     from lenet_gui.checkpoint import load_checkpoint
 

@@ -124,16 +124,19 @@ class MainWindow(QMainWindow):
         return self._inspection
 
     def set_model(self, loaded) -> None:
-        """Switch to `loaded` at once and classify what is on the canvas with it."""
+        """Switch to `loaded` at once and classify what is on the canvas with it.
+
+        The model is remembered for the next start only once it is shown: a model that fails
+        here is not the one the app tries first next time."""
         self._loaded = loaded
         kernels = loaded.model.c1.weight.detach().cpu().numpy()[:, 0]  # (6, 5, 5)
         self.feature_view.set_network(kernels, C3_TABLE)
-        self.settings.last_model = None if self._is_bundled(loaded.path) else str(loaded.path)
         self.details_action.setEnabled(True)
         self.revert_action.setEnabled(not self._is_bundled(loaded.path))
         self._update_title()
         self.model_changed.emit(loaded)
         self.classify_now()
+        self.settings.last_model = None if self._is_bundled(loaded.path) else str(loaded.path)
 
     def open_image_file(self, path: str | Path) -> bool:
         """Show an image file on the canvas (one undo step) and classify it through
@@ -167,7 +170,8 @@ class MainWindow(QMainWindow):
             return False
         self.set_model(loaded)
         rows = ", ".join(f"{label}: {value}" for label, value in describe(loaded.metadata)[:3])
-        self.statusBar().showMessage(f"Opened {loaded.name} — {rows}", 10000)
+        notes = "".join(f" ({note})" for note in getattr(loaded, "warnings", ()))
+        self.statusBar().showMessage(f"Opened {loaded.name}{notes} — {rows}", 10000)
         return True
 
     def load_initial_model(self) -> None:
