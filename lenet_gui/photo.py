@@ -5,7 +5,8 @@ lit unevenly, grainy, sideways (EXIF orientation), 16-bit, palette-coded or tran
 module turns any such image into ink levels in 0..1 (0 paper, 1 the strongest ink) and picks the
 level that separates ink from paper:
 
-1. `open_image`: decode, bounded in size, and turned upright (`PIL.ImageOps.exif_transpose`).
+1. `open_image`: decode, bounded in size (JPEG decoded at a reduced scale by `draft`, others
+   reduced by a whole factor right after decoding), and turned upright (`exif_transpose`).
 2. `channels`: every mode to float channels in 0..1 (16-bit scaled, not clamped) plus alpha.
 3. `photo_ink`: the paper's brightness is estimated everywhere by a median filter much wider
    than a stroke (on a reduced copy, so it costs little) and divided out, which removes light
@@ -19,6 +20,7 @@ level that separates ink from paper:
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -49,20 +51,38 @@ def open_image(path: str | os.PathLike) -> Image.Image:
     oversized file.
     """
     try:
-        with Image.open(path) as im:
+        with warnings.catch_warnings():  # Pillow warns above its limit; we refuse in words
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
             if im.width * im.height > MAX_PIXELS:
                 raise ImageReadError(
                     f"the image is too large ({im.width}x{im.height} pixels, "
                     f"at most {MAX_PIXELS // 1_000_000} megapixels)"
                 )
+            if im.format == "JPEG" and max(im.size) > 2 * MAX_SIDE:
+                im.draft(im.mode, (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
             im.load()
-            return upright(im)
+            return upright(_decoded_small(im))
     except ImageReadError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
         raise ImageReadError(f"not a readable image ({exc})") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
         raise ImageReadError(f"not a readable image ({exc})") from None
+
+
+def _decoded_small(image: Image.Image) -> Image.Image:
+    """A large image reduced by a whole factor (a box average) to no less than MAX_SIDE on its
+    longer side, right after decoding, so later steps never copy the full-size pixels."""
+    factor = max(image.size) // MAX_SIDE
+    if factor < 2:
+        return image
+    if image.mode.startswith("I;16"):
+        image = image.convert("I")  # 16-bit kept
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):  # palette, 1-bit, CMYK...
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    return image.reduce(factor)
 
 
 def upright(image: Image.Image) -> Image.Image:

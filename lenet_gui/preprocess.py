@@ -10,6 +10,7 @@ Every path that classifies a drawing (canvas, command line, tests) calls `render
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,40 @@ Point = Sequence[float]
 Stroke = Sequence[Point]
 
 
+# Limits on a drawing read from a file (a canvas records far less): sizes in pixels.
+MAX_CANVAS_SIDE = 100_000
+MAX_COORDINATE = 1e9
+MAX_STROKES = 10_000
+MAX_POINTS = 1_000_000
+
+
+def _number(value, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what} must be a number, not {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, not {value}")
+    return value
+
+
+def _side(value, what: str) -> int:
+    number = _number(value, what)
+    if number != int(number) or not 1 <= number <= MAX_CANVAS_SIDE:
+        raise ValueError(
+            f"{what} must be a whole number from 1 to {MAX_CANVAS_SIDE:,}, not {value}"
+        )
+    return int(number)
+
+
+def _point(value) -> tuple[float, float]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError("each point must be a list [x, y]")
+    x, y = _number(value[0], "a point's x"), _number(value[1], "a point's y")
+    if abs(x) > MAX_COORDINATE or abs(y) > MAX_COORDINATE:
+        raise ValueError(f"a point lies beyond {MAX_COORDINATE:g} pixels: ({x}, {y})")
+    return x, y
+
+
 @dataclass(frozen=True)
 class Drawing:
     """What a canvas records: pen-down strokes of [x, y] points in canvas pixels."""
@@ -61,23 +96,37 @@ class Drawing:
 
     @classmethod
     def from_dict(cls, data: dict) -> Drawing:
-        """Build from `{"width": W, "height": H, "strokes": [[[x, y], ...], ...]}`."""
+        """Build from `{"width": W, "height": H, "strokes": [[[x, y], ...], ...]}` (and an
+        optional "pen_width"), checking every value: ValueError names what is wrong.
+
+        Sizes are whole numbers 1..MAX_CANVAS_SIDE, the pen a finite positive width up to the
+        canvas's side, points pairs of finite numbers within MAX_COORDINATE, and there are at
+        most MAX_STROKES strokes and MAX_POINTS points in all."""
         if not isinstance(data, dict):
             raise ValueError("a drawing must be an object with width, height and strokes")
         try:
-            width, height = int(data["width"]), int(data["height"])
-            strokes = tuple(
-                tuple((float(p[0]), float(p[1])) for p in stroke) for stroke in data["strokes"]
-            )
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise ValueError(
-                f"malformed drawing ({exc!r}): expected width, height and strokes "
-                "as lists of [x, y] points"
-            ) from None
-        if width <= 0 or height <= 0:
-            raise ValueError(f"a drawing needs a positive size, got {width}x{height}")
+            width, height = _side(data["width"], "width"), _side(data["height"], "height")
+            raw = data["strokes"]
+        except KeyError as exc:
+            raise ValueError(f"a drawing needs {exc.args[0]!r}") from None
+        if not isinstance(raw, list) or len(raw) > MAX_STROKES:
+            raise ValueError(f"strokes must be a list of at most {MAX_STROKES:,} strokes")
+        strokes, count = [], 0
+        for stroke in raw:
+            if not isinstance(stroke, list):
+                raise ValueError("each stroke must be a list of [x, y] points")
+            count += len(stroke)
+            if count > MAX_POINTS:
+                raise ValueError(f"a drawing has at most {MAX_POINTS:,} points")
+            strokes.append(tuple(_point(p) for p in stroke))
         pen = data.get("pen_width")
-        return cls(width, height, strokes, float(pen) if pen is not None else None)
+        if pen is not None:
+            pen = _number(pen, "pen_width")
+            if not 0 < pen <= max(width, height):
+                raise ValueError(
+                    f"pen_width must be above 0 and at most the canvas side, not {pen}"
+                )
+        return cls(width, height, tuple(strokes), pen)
 
     def to_dict(self) -> dict:
         data = {
@@ -103,28 +152,32 @@ def default_pen_width(width: int, height: int) -> float:
     return DEFAULT_PEN_FRACTION * min(width, height)
 
 
-def render_drawing(drawing: Drawing, scale: float = 1.0) -> np.ndarray:
+def render_drawing(
+    drawing: Drawing, scale: float = 1.0, window: tuple[int, int, int, int] | None = None
+) -> np.ndarray:
     """Paint the strokes as the canvas does: (H, W) uint8, 0 paper, 255 ink, round caps.
 
     `scale` < 1 paints a smaller copy (the canvas size, points and pen all scaled), which is
-    all that classifying needs: the digit ends up 20 pixels tall anyway.
+    all that classifying needs: the digit ends up 20 pixels tall anyway. `window` (left, top,
+    right, bottom, in pixels of that copy) paints only that part, pixel for pixel as the whole.
     """
     width, height = max(1, round(drawing.width * scale)), max(1, round(drawing.height * scale))
+    left, top, right, bottom = window or (0, 0, width, height)
     pen = max(1.0, drawing.effective_pen_width() * scale)
     s = 2 if pen < 6 else 1  # thin pens: paint twice as large and reduce, for smooth edges
-    canvas = Image.new("L", (width * s, height * s), 0)
+    canvas = Image.new("L", ((right - left) * s, (bottom - top) * s), 0)
     draw = ImageDraw.Draw(canvas)
     radius = pen * s / 2
     for stroke in drawing.strokes:
         if not stroke:
             continue
-        points = [(x * scale * s, y * scale * s) for x, y in stroke]
+        points = [((x * scale - left) * s, (y * scale - top) * s) for x, y in stroke]
         if len(points) > 1:
             draw.line(points, fill=255, width=max(1, round(pen * s)), joint="curve")
         for x, y in (points[0], points[-1]):  # round caps; a single point is a dot
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
     if s > 1:
-        canvas = canvas.resize((width, height), Image.BOX)
+        canvas = canvas.resize((right - left, bottom - top), Image.BOX)
     return np.asarray(canvas)
 
 
@@ -272,11 +325,24 @@ def normalise(ink: np.ndarray) -> np.ndarray:
 
 
 def prepare_drawing(drawing: Drawing) -> PreparedInput | None:
-    """Render a drawing and prepare it: the one path from strokes to the network input."""
-    points = [p for stroke in drawing.strokes for p in stroke]
-    if not points:
+    """Render a drawing and prepare it: the one path from strokes to the network input.
+
+    Only the part of the canvas around the ink is painted, at most about WORKING_SIZE pixels
+    across, so time and memory are bounded whatever canvas size a drawing declares."""
+    points = np.array([p for stroke in drawing.strokes for p in stroke], dtype=np.float64)
+    if not len(points):
         return None
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    extent = max(max(xs) - min(xs), max(ys) - min(ys)) + drawing.effective_pen_width()
-    rendered = render_drawing(drawing, scale=min(1.0, WORKING_SIZE / extent))
+    # What can show is on the canvas: clip the points' bounding box to it.
+    low = np.clip(points.min(axis=0), 0, (drawing.width, drawing.height))
+    high = np.clip(points.max(axis=0), 0, (drawing.width, drawing.height))
+    pen = drawing.effective_pen_width()
+    extent = float((high - low).max()) + pen
+    scale = min(1.0, WORKING_SIZE / extent)
+    size = (max(1, round(drawing.width * scale)), max(1, round(drawing.height * scale)))
+    margin = pen * scale / 2 + 2
+    left, top = (max(0, math.floor(v * scale - margin)) for v in low)
+    right, bottom = (min(n, math.ceil(v * scale + margin)) for v, n in zip(high, size, strict=True))
+    if right <= left or bottom <= top:
+        return None
+    rendered = render_drawing(drawing, scale, (left, top, right, bottom))
     return prepare_ink(rendered.astype(np.float32) / 255.0)

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from memory_cap import run_capped
 from PIL import Image
 
 from lenet_gui.preprocess import (
@@ -92,7 +93,57 @@ def test_drawing_json_round_trip_and_validation():
     drawing = seven(280, 100, 90, 50, pen=12.0)
     assert Drawing.from_dict(drawing.to_dict()) == drawing
     assert default_pen_width(280, 280) == pytest.approx(drawing.width * 0.06)
-    with pytest.raises(ValueError, match="malformed"):
+    with pytest.raises(ValueError, match="each point must be a list"):
         Drawing.from_dict({"width": 10, "height": 10, "strokes": [[["a"]]]})
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="whole number from 1"):
         Drawing.from_dict({"width": 0, "height": 10, "strokes": []})
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"width": float("inf")}, "finite"),
+        ({"width": 1e20}, "whole number from 1"),
+        ({"width": True}, "must be a number"),
+        ({"pen_width": 0}, "pen_width must be above 0"),
+        ({"pen_width": float("inf")}, "finite"),
+        ({"pen_width": 1e20}, "at most the canvas side"),
+        ({"strokes": [[[10.0, float("nan")]]]}, "finite"),  # a NaN silently made a 7 a 0
+        ({"strokes": [[[10.0, 1e300]]]}, "beyond"),
+        ({"strokes": [[[1, 2, 3]]]}, "each point"),
+        ({"strokes": [[[[[1, 2]]]]]}, "each point must be a list"),
+        ({"strokes": "12"}, "strokes must be a list"),
+        ({"strokes": [[]] * 10_001}, "at most 10,000 strokes"),
+        ({"strokes": [[[1, 2]] * 600_000] * 2}, "at most 1,000,000 points"),
+    ],
+)
+def test_drawing_files_are_validated(change, words):
+    data = {"width": 280, "height": 280, "strokes": [[[10.0, 10.0], [100.0, 100.0]]], **change}
+    with pytest.raises(ValueError, match=words):
+        Drawing.from_dict(data)
+
+
+def test_a_huge_declared_canvas_renders_at_a_bounded_size():
+    """A 100-byte file declaring 30000x30000 with pen width 1 took more than 6 GB."""
+    script = """
+        from lenet_gui.preprocess import Drawing, prepare_drawing
+        huge = Drawing.from_dict({"width": 30000, "height": 30000, "pen_width": 1,
+                                  "strokes": [[[100, 100], [140, 180]]]})
+        far = Drawing.from_dict({"width": 300, "height": 300, "pen_width": 3,
+                                 "strokes": [[[100, 100], [140, 180]], [[-1e9, 5], [1e9, 9]]]})
+        cap(60)
+        print(prepare_drawing(huge) is not None, prepare_drawing(far) is not None)
+        """
+    done = run_capped(script, extra_mb=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_painting_a_window_matches_the_whole_canvas():
+    drawing = seven(280, 100, 90, 50)
+    whole = render_drawing(drawing, 0.5)
+    xs, ys = zip(*(p for stroke in drawing.strokes for p in stroke), strict=True)
+    left, top = int(min(xs) * 0.5) - 6, int(min(ys) * 0.5) - 6  # the ink and its margin
+    part = render_drawing(drawing, 0.5, (left, top, 130, 125))
+    np.testing.assert_array_equal(part, whole[top:125, left:130])
+    assert part.max() == 255
