@@ -68,20 +68,10 @@ StopFn = Callable[[], bool]
 # --- reading ---------------------------------------------------------------------------------
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's IDX bytes; gzip is recognised by its magic bytes, whatever the name says."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise MnistError(f"Cannot read MNIST file {path}: {exc.strerror or exc}") from exc
-    if not raw.startswith(_GZIP_MAGIC):
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise MnistError(
-            f"MNIST file {path} is a damaged gzip file ({exc}); delete it and download it again."
-        ) from exc
+# An IDX file read here holds at most this many items (MNIST: 60,000; EMNIST digits: 240,000):
+# its header is checked against it, and against 28x28 images, before any data is read.
+MAX_ITEMS = 300_000
+_READ_CHUNK = 1 << 20
 
 
 def _parse_header(path: Path, data: bytes) -> tuple[int, ...]:
@@ -98,27 +88,69 @@ def _parse_header(path: Path, data: bytes) -> tuple[int, ...]:
     ndim = data[3]
     if len(data) < 4 + 4 * ndim:
         raise MnistError(f"{path} is truncated: its IDX header is incomplete.")
-    return struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    dims = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
+    if dims[0] > MAX_ITEMS or (ndim == 3 and dims[1:] != (IMAGE_SIZE, IMAGE_SIZE)):
+        raise MnistError(
+            f"{path} declares {'x'.join(map(str, dims))} bytes of data; MNIST holds at most "
+            f"{MAX_ITEMS:,} items of 28x28 images or labels. It is not an MNIST file."
+        )
+    return dims
+
+
+def _read_up_to(stream, size: int) -> bytearray:
+    """At most `size` bytes (fewer at the end of the stream), read in chunks into one buffer."""
+    data = bytearray()
+    while len(data) < size:
+        part = stream.read(min(size - len(data), _READ_CHUNK))
+        if not part:
+            break
+        data += part
+    return data
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """An IDX file (plain or gzip) as a uint8 array: labels (n,) or images (n, rows, cols).
 
+    gzip is recognised by its magic bytes, whatever the name says. The file is decompressed
+    as it is read: the header comes first and is checked (`MAX_ITEMS`, 28x28), then exactly
+    the data it declares and one byte more, so a gzip bomb costs no more than a real file.
     The data length must match the header exactly, so a truncated download or a wrong file
     is reported instead of silently giving fewer or garbled samples.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    dims = _parse_header(path, data)
-    offset = 4 + 4 * len(dims)
-    expected, found = int(np.prod(dims, dtype=np.int64)), len(data) - offset
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed below, with the gzip stream around it
+    except OSError as exc:
+        raise MnistError(f"Cannot read MNIST file {path}: {exc.strerror or exc}") from exc
+    with raw:
+        compressed = raw.read(2) == _GZIP_MAGIC
+        raw.seek(0)
+        stream = gzip.GzipFile(fileobj=raw) if compressed else raw
+        try:
+            head = _read_up_to(stream, 4)
+            if len(head) == 4 and head[3] in _IDX_NDIM:
+                head += _read_up_to(stream, 4 * head[3])
+            dims = _parse_header(path, head)
+            expected = int(np.prod(dims, dtype=np.int64))
+            data = _read_up_to(stream, expected + 1)
+            found = len(data)
+            if found > expected:  # count what follows, up to a bound
+                found += len(_read_up_to(stream, 16 * _READ_CHUNK))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise MnistError(
+                f"MNIST file {path} is a damaged gzip file ({exc}); delete it and download "
+                "it again."
+            ) from exc
+        except OSError as exc:
+            raise MnistError(f"Cannot read MNIST file {path}: {exc.strerror or exc}") from exc
     if found != expected:
         problem = "truncated" if found < expected else "longer than its header says"
+        shown = f"more than {found - 1}" if found > expected + 16 * _READ_CHUNK else f"{found}"
         raise MnistError(
             f"MNIST file {path} is {problem}: its header {tuple(dims)} needs {expected} bytes "
-            f"of data, found {found}. Delete it and download it again."
+            f"of data, found {shown}. Delete it and download it again."
         )
-    return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims).copy()
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims)  # owns the buffer, writable
 
 
 # --- finding and loading ---------------------------------------------------------------------
@@ -170,6 +202,8 @@ def load_mnist(folder: str | os.PathLike, split: str = "train") -> tuple[np.ndar
         raise MnistError(
             f"{image_path} has {len(images)} images but {label_path} has {len(labels)} labels."
         )
+    if len(images) == 0:
+        raise MnistError(f"{image_path} holds no images.")
     if labels.size and labels.max() > 9:
         raise MnistError(f"{label_path} has a label {labels.max()}; digits go from 0 to 9.")
     return images, labels

@@ -46,7 +46,11 @@ def test_damaged_and_unknown_files_are_refused_in_one_line(tmp_path):
     cut.write_bytes(good.read_bytes()[:60])
     text = tmp_path / "text.png"
     text.write_text("hello")
-    for path, words in ((cut, "not a readable"), (text, "not a readable"), (tmp_path, "not a readable")):
+    for path, words in (
+        (cut, "not a readable"),
+        (text, "not a readable"),
+        (tmp_path, "not a readable"),
+    ):
         with pytest.raises(ImageReadError, match=words) as info:
             open_image(path)
         assert "\n" not in str(info.value)

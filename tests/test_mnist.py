@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from memory_cap import run_capped
 
 from lenet_gui.mnist import (
     FILES,
@@ -371,3 +372,58 @@ def test_real_mnist_matches_readme_checksums():
         raw = path.read_bytes()
         data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
         assert hashlib.sha256(data).hexdigest() == expected, path
+
+
+# --- bounds on what a file can cost -----------------------------------------------------------
+
+GZIP_BOMB_SCRIPT = """
+import gzip, struct, sys, tempfile, zlib
+from pathlib import Path
+from lenet_gui.mnist import MnistError, read_idx
+folder = Path(tempfile.mkdtemp())
+zeros = bytes(2**20)
+images = struct.pack(">IIII", 0x803, 60000, 28, 28)
+for name, header in (("zeros.gz", b""), ("declared.gz", images)):
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip framing
+    body = [compressor.compress(header)] + [compressor.compress(zeros) for _ in range(300)]
+    (folder / name).write_bytes(b"".join(body) + compressor.flush())
+cap(80)
+for name in ("zeros.gz", "declared.gz"):
+    try:
+        read_idx(folder / name)
+        print("read")
+    except MnistError as exc:
+        print("refused:", str(exc).split(" is ")[1].split(":")[0])
+"""
+
+
+def test_a_gzip_bomb_is_refused_after_its_header():
+    """A 2 MB gzip bomb named as MNIST was refused after 10.6 s and 4.3 GB."""
+    done = run_capped(GZIP_BOMB_SCRIPT, extra_mb=80)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [
+        "refused: not an MNIST IDX file (magic 00000000, expected 00000801 for labels or "
+        "00000803 for images).",
+        "refused: longer than its header says",
+    ]
+
+
+@pytest.mark.parametrize("dims", [(10**6, 28, 28), (5, 1000, 1000), (10**7,)])
+def test_headers_declaring_more_than_mnist_are_refused_before_reading(tmp_path, dims):
+    path = write(tmp_path / "big", struct.pack(f">I{len(dims)}I", 0x800 | len(dims), *dims))
+    with pytest.raises(MnistError, match="It is not an MNIST file"):
+        read_idx(path)
+
+
+def test_a_folder_with_no_images_is_an_error_not_a_traceback(tmp_path):
+    from lenet_gui import cli
+
+    empty = np.zeros((0, 28, 28), np.uint8)
+    for key, array in (("images", empty), ("labels", np.zeros(0, np.uint8))):
+        for split in ("train", "test"):
+            write(tmp_path / FILES[f"{split}-{key}"][0], idx_bytes(array), compress=True)
+    with pytest.raises(MnistError, match="holds no images"):
+        load_mnist(tmp_path, "test")
+    for command in (["eval", "--mnist", str(tmp_path)], ["train", "--mnist", str(tmp_path)]):
+        with pytest.raises(SystemExit, match=r"^error: .*holds no images"):
+            cli.main(command)
