@@ -80,11 +80,9 @@ def _print_formulas(model) -> None:
 
 
 def _read_drawings(path: Path):
-    from .preprocess import Drawing
+    from .drawing_file import iter_drawings
 
-    data = json.loads(path.read_text(encoding="utf-8"))
-    items = data if isinstance(data, list) else [data]
-    return [Drawing.from_dict(item) for item in items]
+    return list(iter_drawings(path))
 
 
 def _read_drawings_or_exit(name: str) -> list:
@@ -106,21 +104,42 @@ def _read_images_or_exit(names: list[str]) -> list:
     return images
 
 
+PREDICT_BATCH = 256  # drawings or images classified at a time: memory bounded, output as it goes
+
+
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def cmd_predict(args) -> int:
+    """One JSON line per drawing or image, printed as each batch is classified: time to the
+    first answer and memory do not grow with the number of drawings."""
+    from .drawing_file import iter_drawings
     from .inference import classify_drawings, classify_images
     from .segmentation import read_drawings, read_images
 
     loaded = _load_model(args.checkpoint)
     if args.strokes:
-        drawings = _read_drawings_or_exit(args.strokes)
-        predictions = classify_drawings(loaded.model, drawings)
-        readings = read_drawings(loaded.model, drawings)
+        items, name = iter_drawings(args.strokes), args.strokes
+        classify, read = classify_drawings, read_drawings
     else:
-        images = _read_images_or_exit(args.images)
-        predictions = classify_images(loaded.model, images)
-        readings = read_images(loaded.model, images)
-    for prediction, reading in zip(predictions, readings, strict=True):
-        _print(json.dumps(prediction.to_json() | reading.to_json()))
+        items = (_read_images_or_exit([image])[0] for image in args.images)
+        name, classify, read = None, classify_images, read_images
+    try:
+        for batch in _batches(items, PREDICT_BATCH):
+            predictions = classify(loaded.model, batch)
+            readings = read(loaded.model, batch)
+            for prediction, reading in zip(predictions, readings, strict=True):
+                _print(json.dumps(prediction.to_json() | reading.to_json()))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"error: {name}: {exc}" if name else f"error: {exc}") from None
     return 0
 
 
