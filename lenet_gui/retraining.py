@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -454,8 +455,35 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
     post(TrainingCancelled() if should_stop() else outcome)
 
 
+def exit_with_parent() -> None:
+    """End this process as soon as the process that started it ends (killed, crashed).
+
+    Without it a run whose GUI died trains on, then blocks forever writing its result into a
+    pipe nobody reads (and keeps multiprocessing's resource tracker alive with it). A daemon
+    thread waits on the parent's sentinel, which becomes ready when the parent is gone; the
+    run has nothing to save (the GUI writes checkpoints), so it exits at once. No-op in a
+    process that was not started by multiprocessing.
+    """
+    import multiprocessing.connection
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(PARENT_GONE_EXIT_CODE)
+
+    threading.Thread(target=watch, name="lenet-gui parent watch", daemon=True).start()
+
+
+PARENT_GONE_EXIT_CODE = 3
+
+
 def process_main(job: TrainingJob, queue, stop_event) -> None:
-    """Entry point of the spawned process: one torch thread, errors sent back as text."""
+    """Entry point of the spawned process: one torch thread, errors sent back as text; it
+    exits by itself if the GUI process dies (`exit_with_parent`)."""
+    exit_with_parent()
     import torch
 
     torch.set_num_threads(max(1, job.torch_threads))

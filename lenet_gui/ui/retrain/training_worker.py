@@ -42,6 +42,7 @@ from ...retraining import (
 DEFAULT_MODE = "process"
 MODES = ("process", "thread")
 POLL_MS = 40  # how often the GUI drains the queue: 25 updates a second at most
+CANCEL_GRACE_S = 2.0  # a cancelled process still busy after its loop (evaluating) is ended
 
 
 class TrainingWorker(QObject):
@@ -68,6 +69,7 @@ class TrainingWorker(QObject):
         self._stop = None
         self._done = False
         self._cancel_requested_at: float | None = None
+        self._training_started = False  # TrainingStart arrived: the loop checks the stop flag
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -102,7 +104,8 @@ class TrainingWorker(QObject):
         return self._runner is not None and not self._done
 
     def cancel(self) -> None:
-        """Ask the run to stop; `cancelled` follows once it has (within a batch, well under 1 s)."""
+        """Ask the run to stop; `cancelled` follows once it has: within a batch once training has
+        started, within one poll (POLL_MS) while a process is still starting."""
         if self.is_running() and self._stop is not None:
             self._stop.set()
             self._cancel_requested_at = time.monotonic()
@@ -160,12 +163,17 @@ class TrainingWorker(QObject):
                 self._finish()
                 self.failed.emit("The training process ended unexpectedly.")
             return
+        # A run checks the stop flag between batches. Before its first batch (the process
+        # still importing torch and loading data, which takes a second or two) and after its
+        # last (evaluating), it cannot: a process there has nothing to save, so it is ended,
+        # at once while it is still starting, after a grace period while it evaluates.
+        grace = CANCEL_GRACE_S if self._training_started else 0.0
         stuck = (
             self.mode == "process"
             and self._cancel_requested_at is not None
-            and time.monotonic() - self._cancel_requested_at > 2.0
+            and time.monotonic() - self._cancel_requested_at > grace
         )
-        if stuck:  # busy outside the training loop (loading data, evaluating): end it
+        if stuck:
             self._join(0.0)
             self._finish()
             self.cancelled.emit()
@@ -178,6 +186,7 @@ class TrainingWorker(QObject):
         if isinstance(message, StatusMessage):
             self.status_changed.emit(message.text)
         elif isinstance(message, TrainingStart):
+            self._training_started = True
             self.started.emit(message)
         elif isinstance(message, TrainingUpdate):
             self.progressed.emit(message)
