@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import platformdirs
@@ -63,3 +64,35 @@ def default_mnist_dir(explicit: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env)
     return user_data_dir() / "mnist"
+
+
+STALE_PART_S = 60.0  # a temporary file this old belongs to no save in progress
+
+
+def remove_stale_parts(folder: str | os.PathLike, older_than_s: float = STALE_PART_S) -> int:
+    """Delete the `.*.part` temporary files an interrupted save left in `folder` (not those of a
+    save in progress: only files older than `older_than_s`). Returns how many went."""
+    removed = 0
+    cutoff = time.time() - older_than_s
+    try:
+        candidates = list(Path(folder).glob(".*.part"))
+    except OSError:
+        return 0
+    for part in candidates:
+        try:
+            if part.is_file() and part.stat().st_mtime < cutoff:
+                part.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def remove_stale_user_files() -> int:
+    """At start-up: the temporary files interrupted saves left in the user's samples and models
+    folders (a crash mid-save leaves `.name.XXXX.part`). Never raises; returns how many went."""
+    try:
+        root = user_data_dir()
+    except OSError:
+        return 0
+    return sum(remove_stale_parts(root / sub) for sub in ("samples", "models"))

@@ -12,11 +12,14 @@ Plain Python and numpy: no Qt, so the retrain worker and the tests use it as it 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as _dt
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -71,6 +74,43 @@ def field_to_uint8(field: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(np.asarray(field) * 255.0), 0, 255).astype(np.uint8)
 
 
+LOCK_NAME = ".samples.lock"
+LOCK_TIMEOUT_S = 10.0
+
+
+class SampleStoreError(OSError):
+    """The samples file or folder cannot be used; the message says why, in words."""
+
+
+def _try_lock(fh) -> bool:
+    """Take an exclusive lock on an open file without waiting; False if another holds it."""
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            fh.seek(0)
+            msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # BlockingIOError, or PermissionError on Windows
+        return False
+    return True
+
+
+def _unlock(fh) -> None:
+    if os.name == "nt":
+        import msvcrt
+
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 class SampleStore:
     """The samples in one folder; every call reads or writes the file, so two stores (or two
     windows) on the same folder stay in step."""
@@ -79,6 +119,8 @@ class SampleStore:
         self.folder = Path(folder) if folder is not None else user_data_dir() / "samples"
         self.path = self.folder / FILE_NAME
         self.skipped_lines = 0  # lines of the last read that did not parse (a torn write)
+        self.problem: str | None = None  # what the last read found wrong, in words
+        self.last_backup: Path | None = None  # the copy the last delete kept, if any
 
     def add(
         self,
@@ -106,8 +148,7 @@ class SampleStore:
             field=field_to_uint8(prepared.field),
             created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "ab+") as fh:
+        with self._locked(), self._opened("ab+") as fh:
             # A torn last line (no newline) must not swallow this sample: start a fresh line.
             if fh.seek(0, os.SEEK_END) > 0:
                 fh.seek(-1, os.SEEK_END)
@@ -119,11 +160,16 @@ class SampleStore:
         return sample
 
     def samples(self) -> list[Sample]:
-        """Every readable sample, oldest first; unreadable lines are counted and skipped."""
+        """Every readable sample, oldest first; unreadable lines are counted and skipped, and
+        `problem` says what the user should know (None when the file read cleanly)."""
         self.skipped_lines = 0
+        self.problem = None
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
+            return []
+        except OSError as exc:  # a folder where the file should be, no permission...
+            self.problem = str(self._error(exc))
             return []
         out = []
         for line in raw.splitlines():
@@ -131,29 +177,83 @@ class SampleStore:
                 continue
             try:
                 out.append(Sample.from_json(line.decode("utf-8")))
-            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
                 self.skipped_lines += 1
+        if self.skipped_lines:
+            n = self.skipped_lines
+            self.problem = (
+                f"{n} line{'s' * (n != 1)} of {self.path} could not be read; a copy of the file "
+                "as it is will be kept beside it before any change."
+            )
         return out
 
     def delete(self, ids: Iterable[str]) -> int:
-        """Remove the samples with these ids; returns how many went. Atomic: temp file + rename."""
+        """Remove the samples with these ids; returns how many went. Atomic: temp file + rename.
+
+        Done under the folder's lock (`add` takes it too), so a sample another window appends
+        meanwhile is never lost. A file with unreadable lines is first copied to a dated
+        `.bak` beside it (`last_backup`), since the rewrite keeps only what could be read."""
         doomed = set(ids)
-        current = self.samples()
-        kept = [s for s in current if s.id not in doomed]
-        removed = len(current) - len(kept)
-        if removed == 0:
-            return 0
-        fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".part", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(b"".join(s.to_json().encode("utf-8") + b"\n" for s in kept))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        self.last_backup = None
+        with self._locked():
+            current = self.samples()
+            kept = [s for s in current if s.id not in doomed]
+            removed = len(current) - len(kept)
+            if removed == 0:
+                return 0
+            if self.skipped_lines:
+                stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+                backup = self.path.with_name(f"{FILE_NAME}.{stamp}.bak")
+                shutil.copy2(self.path, backup)
+                self.last_backup = backup
+            fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".part", dir=self.folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(b"".join(s.to_json().encode("utf-8") + b"\n" for s in kept))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
         return removed
+
+    def _opened(self, mode: str):
+        try:
+            return open(self.path, mode)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> SampleStoreError:
+        if self.path.is_dir():
+            why = "it is a folder: move it away to keep samples again"
+        else:
+            why = exc.strerror or str(exc)
+        return SampleStoreError(f"The samples file {self.path} cannot be used: {why}.")
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """An exclusive lock on the folder's lock file, for one read-modify-write or append.
+        The system releases it when a process dies, so a crash never leaves it held."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fh = open(self.folder / LOCK_NAME, "a+b")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise SampleStoreError(
+                f"The samples folder {self.folder} cannot be used: {exc.strerror or exc}."
+            ) from None
+        with fh:
+            deadline = time.monotonic() + LOCK_TIMEOUT_S
+            while not _try_lock(fh):
+                if time.monotonic() > deadline:
+                    raise SampleStoreError(
+                        "Another lenet-gui window is changing your samples; try again."
+                    )
+                time.sleep(0.02)
+            try:
+                yield
+            finally:
+                _unlock(fh)
 
     def counts_by_label(self) -> np.ndarray:
         """(10,) number of samples of each digit."""

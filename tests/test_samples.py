@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.samples import FILE_NAME, SampleStore, holdout_split
+from lenet_gui.samples import FILE_NAME, LOCK_NAME, SampleStore, SampleStoreError, holdout_split
 
 
 def stroke_drawing(kind: int = 0) -> Drawing:
@@ -77,7 +77,7 @@ def test_delete_rewrites_atomically_and_keeps_the_rest(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         store.delete([samples[0].id])
     assert [s.id for s in store.samples()] == [samples[i].id for i in (0, 2, 4)]
-    assert [p.name for p in tmp_path.iterdir()] == [FILE_NAME]
+    assert [p.name for p in tmp_path.iterdir() if p.name != LOCK_NAME] == [FILE_NAME]
 
 
 def test_counts_by_label(tmp_path):
@@ -114,3 +114,70 @@ def test_the_sample_store_never_imports_qt_or_torch():
     root = Path(__file__).resolve().parent.parent
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_rewrite_of_a_file_with_unreadable_lines_keeps_a_dated_copy(tmp_path):
+    """The first delete rewrote 10 KB of damaged data to 0 bytes and kept no copy."""
+    store = SampleStore(tmp_path)
+    kept = [store.add(stroke_drawing(i), i) for i in range(3)]
+    damaged = "\n".join(s.to_json() for s in kept[:2]).encode("utf-16")  # another program's copy
+    with open(store.path, "ab") as fh:
+        fh.write(b"{not json\n" + damaged + b"\n")
+    original = store.path.read_bytes()
+    assert len(store.samples()) == 3 and store.skipped_lines >= 2
+    assert f"{store.skipped_lines} lines" in store.problem and str(store.path) in store.problem
+    assert store.delete([kept[0].id]) == 1
+    assert store.last_backup is not None and store.last_backup.read_bytes() == original
+    assert store.last_backup.name.startswith(FILE_NAME + ".") and store.last_backup.suffix == ".bak"
+    assert [s.id for s in store.samples()] == [kept[1].id, kept[2].id] and store.problem is None
+    assert store.delete([kept[1].id]) == 1 and store.last_backup is None  # clean now: no copy
+
+
+def test_a_folder_where_the_samples_file_should_be_is_said_in_words(tmp_path):
+    store = SampleStore(tmp_path)
+    store.path.mkdir(parents=True)
+    assert store.samples() == [] and "is a folder" in store.problem
+    with pytest.raises(SampleStoreError, match="is a folder"):
+        store.add(stroke_drawing(1), 1)
+    assert store.delete(["x"]) == 0
+
+
+def test_a_sample_added_by_another_window_during_a_delete_survives(tmp_path, monkeypatch):
+    """Two windows: a delete in one lost samples the other had just saved (5 of 270)."""
+    import threading
+    import time
+
+    mine, other = SampleStore(tmp_path), SampleStore(tmp_path)
+    doomed = mine.add(stroke_drawing(1), 1)
+    read_done = threading.Event()
+    original = SampleStore.samples
+
+    def slow_samples(self):
+        out = original(self)
+        if self is mine:
+            read_done.set()
+            time.sleep(0.5)  # the other window saves now, between the read and the rename
+        return out
+
+    monkeypatch.setattr(SampleStore, "samples", slow_samples)
+    added = []
+    thread = threading.Thread(
+        target=lambda: (read_done.wait(5), added.append(other.add(stroke_drawing(2), 2)))
+    )
+    thread.start()
+    assert mine.delete([doomed.id]) == 1
+    thread.join(10)
+    assert [s.id for s in original(mine)] == [added[0].id]
+
+
+def test_stale_temporary_files_are_removed_and_fresh_ones_kept(tmp_path):
+    from lenet_gui.paths import remove_stale_parts
+
+    stale, fresh = tmp_path / ".samples.jsonl.abc.part", tmp_path / ".m.pt.def.part"
+    other = tmp_path / "notes.part"  # not one of ours: no leading dot
+    for path in (stale, fresh, other):
+        path.write_bytes(b"x")
+    os.utime(stale, (1, 1))
+    os.utime(other, (1, 1))
+    assert remove_stale_parts(tmp_path) == 1
+    assert not stale.exists() and fresh.exists() and other.exists()

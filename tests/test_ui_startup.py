@@ -15,6 +15,12 @@ PROBE = "lenet-gui-startup "
 
 
 def test_the_window_is_shown_before_torch_is_imported_and_the_model_follows(tmp_path):
+    stale = [tmp_path / "data" / sub / name for sub, name in (
+        ("samples", ".samples.jsonl.k2j.part"), ("models", ".lenet5-x.pt.u8q.part"))]  # fmt: skip
+    for part in stale:  # what saves a crash interrupted leave behind
+        part.parent.mkdir(parents=True)
+        part.write_bytes(b"half a file")
+        os.utime(part, (1, 1))
     env = {
         **os.environ,
         "LENET_GUI_STARTUP_PROBE": "exit",
@@ -42,6 +48,7 @@ def test_the_window_is_shown_before_torch_is_imported_and_the_model_follows(tmp_
     log = (tmp_path / "data" / "lenet-gui.log").read_text(encoding="utf-8")
     assert "INFO lenet_gui.ui.app: lenet-gui" in log and "starting" in log
     assert "ERROR" not in log and "CRITICAL" not in log  # nothing went wrong
+    assert not any(part.exists() for part in stale)
 
 
 def test_a_broken_last_model_falls_back_to_the_bundled_one(

@@ -94,6 +94,9 @@ def run_app(argv: list[str] | None = None) -> int:
     probe = os.environ.get(PROBE_ENV, "")
     setup_logging()  # never raises: an unusable data folder leaves stderr alone
     log.info("lenet-gui %s starting (Python %s)", __version__, sys.version.split()[0])
+    removed = paths.remove_stale_user_files()  # left by saves a crash interrupted
+    if removed:
+        log.info("removed %d temporary files left by interrupted saves", removed)
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     try:
         app.setApplicationName(paths.APP_NAME)

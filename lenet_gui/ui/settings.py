@@ -6,7 +6,10 @@ folder with `QSettings.setPath`.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+import os
+import time
+
+from PySide6.QtCore import QByteArray, QLockFile, QSettings
 
 from ..paths import APP_NAME
 from ..preprocess import DEFAULT_PEN_FRACTION
@@ -18,7 +21,31 @@ PEN_FRACTION_RANGE = (0.02, 0.15)
 
 def open_qsettings() -> QSettings:
     """The app's INI settings file (tests redirect it with `QSettings.setPath`)."""
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+    settings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+    remove_unreadable_lock(settings.fileName() + ".lock")
+    return settings
+
+
+def remove_unreadable_lock(path: str, min_age_s: float = 2.0) -> bool:
+    """Remove a lock file that names no process (empty or cut short by a crash); True if so.
+
+    QSettings guards its file with a QLockFile. A lock whose process is gone is stale at once,
+    but one whose content cannot be read counts as stale only when it is 30 s old, so every
+    save waited that long (31.9 s at start-up). A lock younger than `min_age_s` may be one
+    being written by another instance right now, and is left alone.
+    """
+    lock = QLockFile(path)
+    if lock.tryLock(0):
+        lock.unlock()
+        return False
+    pid = lock.getLockInfo()[0]
+    try:
+        age = time.time() - os.path.getmtime(path)
+    except OSError:
+        return False
+    if pid or age < min_age_s:
+        return False
+    return lock.removeStaleLockFile()
 
 
 class Settings:

@@ -350,13 +350,16 @@ class RetrainDialog(QDialog):
     def _show_sample_counts(self, s: RetrainSettings) -> int:
         """Show the samples per digit and how many are held out; return that number."""
         counts = np.bincount([x.label for x in self._samples_cache], minlength=10)
+        problem = f" {self.store.problem}" if self.store.problem else ""
         if not counts.sum():
-            self.samples_status.setText("None yet: label drawings in the main window (keys 0-9).")
+            self.samples_status.setText(
+                "None yet: label drawings in the main window (keys 0-9)." + problem
+            )
             return 0
         held = len(holdout_split(self._samples_cache, s.holdout_fraction, s.seed)[1])
         per_digit = ", ".join(f"{d}: {c}" for d, c in enumerate(counts) if c)
         self.samples_status.setText(
-            f"{int(counts.sum())} samples ({per_digit}); {held} held out to measure."
+            f"{int(counts.sum())} samples ({per_digit}); {held} held out to measure." + problem
         )
         return held
 

@@ -76,7 +76,8 @@ class SampleBrowser(QDialog):
     def refresh(self) -> None:
         samples = self.store.samples()
         counts = np.bincount([s.label for s in samples], minlength=10)
-        self.counts_label.setText(counts_text(counts))
+        problem = self.store.problem
+        self.counts_label.setText(counts_text(counts) + (f"\n{problem}" if problem else ""))
         self.buttons = {}
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -116,8 +117,20 @@ class SampleBrowser(QDialog):
 
     def delete_selected(self) -> int:
         """Delete the checked samples from the store (no question asked) and refresh."""
-        removed = self.store.delete(self.selected_ids())
+        try:
+            removed = self.store.delete(self.selected_ids())
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot delete samples", str(exc))
+            return 0
+        backup, skipped = self.store.last_backup, self.store.skipped_lines
         self.refresh()
+        if backup is not None:
+            QMessageBox.information(
+                self,
+                "Unreadable lines kept",
+                f"{skipped} line{'s' * (skipped != 1)} of the samples file could not be "
+                f"read and are no longer in it; the file as it was is kept as {backup}.",
+            )
         if removed:
             self.samples_deleted.emit(removed)
         return removed
