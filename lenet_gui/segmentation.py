@@ -38,6 +38,7 @@ from .photo import ink_threshold, photo_ink
 from .preprocess import (
     INK_THRESHOLD,
     MIN_INK_FRACTION,
+    WORKING_SIZE,
     Drawing,
     PreparedInput,
     prepare_drawing,
@@ -484,8 +485,8 @@ def prepare_strokes(drawing: Drawing) -> PreparedInput | None:
 
 
 def plan_drawing(drawing: Drawing) -> Plan:
-    """Pieces and candidates of a drawing. A candidate's strokes are rendered on the drawing's
-    own canvas with its pen, then `prepare_drawing`, exactly as a single digit."""
+    """Pieces and candidates of a drawing. A candidate's strokes are a drawing of their own
+    with the drawing's pen, then `prepare_drawing`, exactly as a single digit."""
     pieces = drawing_pieces(drawing)
     whole = tuple(s for s in drawing.strokes if s)
     pen = drawing.effective_pen_width()
@@ -494,9 +495,22 @@ def plan_drawing(drawing: Drawing) -> Plan:
         strokes = tuple(s for p in run for s in p.strokes)
         if len(run) == len(pieces) and not any(p.cut for p in run) and len(strokes) == len(whole):
             return prepare_strokes(drawing)  # the whole drawing: exactly today's reading
-        return prepare_strokes(Drawing(drawing.width, drawing.height, strokes, pen))
+        return prepare_strokes(_on_own_canvas(strokes, pen))
 
     return make_plan(pieces, pen, prepare)
+
+
+def _on_own_canvas(strokes: tuple, pen: float) -> Drawing:
+    """The strokes on a canvas just large enough for them, moved by a whole number of the
+    pixels `prepare_drawing` paints at: the same pixels as on the whole canvas, far fewer of
+    them (a wide canvas holding a number would cost several times as much to paint)."""
+    points = np.concatenate([np.asarray(s, dtype=float).reshape(-1, 2) for s in strokes])
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale = min(1.0, WORKING_SIZE / (float((high - low).max()) + pen))  # as prepare_drawing
+    shift = np.floor((low - pen) * scale) / scale
+    size = np.ceil(high - shift + pen).astype(int)
+    moved = tuple(tuple((x - shift[0], y - shift[1]) for x, y in s) for s in strokes)
+    return Drawing(int(size[0]), int(size[1]), moved, pen)
 
 
 def plan_image(image: np.ndarray | Image.Image, whole: PreparedInput | None = None) -> Plan:

@@ -88,14 +88,18 @@ class NumberOverlay(QObject):
             tag = self.tags[i]
             if tag.text() != text:
                 tag.setText(text)
-            tag.setToolTip(f"Digit {i + 1} of {len(boxes)}: click to look inside the network")
+                tag.adjustSize()
+                tag.setFixedHeight(TAG_HEIGHT)
             weight = "bold" if i == chosen else "normal"
-            tag.setStyleSheet(
+            style = (
                 f"QPushButton {{ background: {colour.name()}; color: white; border: none;"
                 f" border-radius: 3px; padding: 1px 6px; font-weight: {weight}; }}"
             )
-            tag.adjustSize()
-            tag.setFixedHeight(TAG_HEIGHT)
+            if tag.styleSheet() != style:  # setting a style sheet costs a re-polish
+                tag.setStyleSheet(style)
+                tag.setToolTip(f"Digit {i + 1}: click to look inside the network at it")
+                tag.adjustSize()
+                tag.setFixedHeight(TAG_HEIGHT)
             top = rect.top() - TAG_HEIGHT - 1
             if top < 0:  # no room above the box: inside it, at its top
                 top = rect.top() + 1
