@@ -379,6 +379,20 @@ def cmd_download(args) -> int:
     return 0
 
 
+def cmd_explain(args) -> int:
+    from .explain import ExplainError, explain, load_network_input
+
+    loaded = _load_model(args.checkpoint)
+    try:
+        network_input = load_network_input(args.strokes, args.image)
+        result = explain(loaded.model, network_input, args.target, args.versus, args.method,
+                         args.unit)  # fmt: skip
+    except ExplainError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    _print(json.dumps(result))
+    return 0
+
+
 def cmd_self_test(args) -> int:
     from .self_test import run_self_test
 
@@ -472,6 +486,20 @@ def build_parser() -> argparse.ArgumentParser:
     fo.add_argument("--target", type=int, choices=range(10), metavar="DIGIT",
                     help="make it read this digit (default: any other)")  # fmt: skip
     fo.set_defaults(func=cmd_fool)
+
+    ex = with_checkpoint(
+        sub.add_parser("explain", help="attribution map and a unit's computation, as JSON")
+    )
+    source = ex.add_mutually_exclusive_group(required=True)
+    source.add_argument("--strokes", metavar="FILE.json", help="one drawing")
+    source.add_argument("image", nargs="?", metavar="IMAGE")
+    digit = {"type": int, "choices": range(10), "metavar": "D"}
+    ex.add_argument("--class", dest="target", help="explain this class (default: the top)", **digit)
+    ex.add_argument("--versus", help="...rather than this class (score difference)", **digit)
+    ex.add_argument("--method", choices=("occlusion", "gradient"), default="occlusion",
+                    help="occlusion sensitivity or integrated gradients")  # fmt: skip
+    ex.add_argument("--unit", metavar="LAYER:MAP:ROW:COL", help="trace one unit, e.g. C3:4:2:7")
+    ex.set_defaults(func=cmd_explain)
 
     ev = with_checkpoint(sub.add_parser("eval", help="accuracy on MNIST test or pen digits"))
     data = ev.add_mutually_exclusive_group()

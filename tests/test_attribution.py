@@ -1,0 +1,112 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from lenet_gui import cli
+from lenet_gui.attribution import attribute, integrated_gradients, occlusion
+from lenet_gui.preprocess import BACKGROUND_VALUE, Drawing, prepare_drawing
+
+SEVEN = Drawing(280, 280, (((60, 60), (220, 60), (120, 240)),))
+
+
+@pytest.fixture(scope="module")
+def seven_input():
+    return prepare_drawing(SEVEN).network_input
+
+
+def objective(model, x, target, versus=None):
+    with torch.no_grad():
+        s = model(torch.as_tensor(x, dtype=torch.float32).reshape(1, 1, 32, 32))[0]
+    return float(s[target] - (s[versus] if versus is not None else 0))
+
+
+@pytest.mark.parametrize("versus", [None, 1])
+def test_integrated_gradients_add_up_to_the_score_change(bundled_model, seven_input, versus):
+    model = bundled_model.model
+    a = integrated_gradients(model, seven_input, 7, versus, steps=128)
+    blank = np.full_like(seven_input, BACKGROUND_VALUE)
+    change = objective(model, seven_input, 7, versus) - objective(model, blank, 7, versus)
+    assert a.map.shape == (32, 32)
+    assert float(a.map.sum()) == pytest.approx(change, rel=0.02)
+    assert a.explained_score == pytest.approx(objective(model, seven_input, 7, versus), abs=1e-4)
+    assert (a.map[seven_input[0] <= BACKGROUND_VALUE + 1e-6] == 0).all()  # paper: no credit
+
+
+def test_occlusion_is_the_score_drop_where_a_patch_covers_the_ink(bundled_model, seven_input):
+    model = bundled_model.model
+    a = occlusion(model, seven_input, 7, patch=4, stride=4)
+    # With stride = patch, each pixel is covered by exactly one patch: its drop, exactly.
+    covered = seven_input.copy()
+    covered[0, 8:12, 12:16] = BACKGROUND_VALUE
+    drop = objective(model, seven_input, 7) - objective(model, covered, 7)
+    assert a.map[8:12, 12:16] == pytest.approx(np.full((4, 4), drop), abs=1e-4)
+    # Covering blank paper changes nothing.
+    assert np.abs(a.map[:4, :4]).max() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_contrast_is_the_difference_of_the_two_classes_maps(bundled_model, seven_input):
+    model = bundled_model.model
+    for method in ("occlusion", "gradient"):
+        seven = attribute(model, seven_input, 7, method=method).map
+        one = attribute(model, seven_input, 1, method=method).map
+        both = attribute(model, seven_input, 7, 1, method=method).map
+        np.testing.assert_allclose(both, seven - one, atol=1e-4)
+
+
+def test_bad_requests_are_refused(bundled_model, seven_input):
+    with pytest.raises(ValueError, match="unknown method"):
+        attribute(bundled_model.model, seven_input, 7, method="lime")
+    with pytest.raises(ValueError, match="not with itself"):
+        attribute(bundled_model.model, seven_input, 7, 7)
+    with pytest.raises(ValueError, match=r"0\.\.9"):
+        attribute(bundled_model.model, seven_input, 10)
+
+
+def run(capsys, *args):
+    code = cli.main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_explain_prints_one_json_object(tmp_path, capsys, bundled_model, seven_input):
+    path = tmp_path / "seven.json"
+    path.write_text(json.dumps(SEVEN.to_dict()))
+    code, out = run(capsys, "explain", "--strokes", str(path), "--versus", "1",
+                    "--method", "gradient", "--unit", "C3:13:2:7")  # fmt: skip
+    assert code == 0 and len(out.strip().splitlines()) == 1
+    result = json.loads(out)
+    assert result["digit"] == 7 and result["class"] == 7 and result["versus"] == 1
+    assert result["method"] == "gradient"
+    expected = attribute(bundled_model.model, seven_input, 7, 1, "gradient").map
+    np.testing.assert_allclose(np.array(result["attribution"]), expected, atol=1e-5)
+    trace = result["trace"]
+    assert trace["layer"] == "C3" and [g["map"] for g in trace["inputs"]] == [1, 2, 4, 5]
+    assert trace["activation"] == pytest.approx(trace["model_activation"], abs=1e-5)
+    assert trace["receptive_field"] == {"top": 4, "left": 14, "bottom": 18, "right": 28}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--unit", "C3:16:0:0"], "C3 has 16 maps"),
+        (["--class", "3", "--versus", "3"], "not with itself"),
+    ],
+)
+def test_explain_refuses_bad_requests_in_one_line(tmp_path, capsys, args, message):
+    path = tmp_path / "seven.json"
+    path.write_text(json.dumps(SEVEN.to_dict()))
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["explain", "--strokes", str(path), *args])
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_explain_refuses_blank_and_unreadable_inputs(tmp_path):
+    blank = tmp_path / "blank.json"
+    blank.write_text(json.dumps({"width": 280, "height": 280, "strokes": []}))
+    with pytest.raises(SystemExit, match="blank"):
+        cli.main(["explain", "--strokes", str(blank)])
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image")
+    with pytest.raises(SystemExit, match="not a readable image"):
+        cli.main(["explain", str(junk)])
