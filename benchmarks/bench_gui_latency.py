@@ -5,16 +5,21 @@ one move per turn of the event loop as a real pen gives them, and times each mov
 window has classified (every view holds the new data) and until it has repainted. Prints the
 median, p95 and max, and a breakdown of one classification. Offscreen by default.
 
-    python benchmarks/bench_gui_latency.py [--moves 400] [--number 5]
+    python benchmarks/bench_gui_latency.py [--moves 400] [--number 5] [--heatmap occlusion|gradient]
 
 With `--number N` it writes numbers of N pen digits (composed as in bench_numbers.py) on a canvas
 widened for them, and times the moves of each number's last digit: the window reads the whole
 number (all candidates in one forward) on every move.
+
+With `--heatmap` the Explain dock is open on its Why tab with the heatmap over the drawing: each
+move also repaints the overlay and requests an attribution, which the attribution thread
+computes while the GUI goes on; the script also prints how often a new heatmap arrived.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import statistics
@@ -97,6 +102,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=400, help="mouse moves to time")
     parser.add_argument("--number", type=int, default=0, help="write numbers of N digits")
+    parser.add_argument("--heatmap", choices=("off", "occlusion", "gradient"), default="off",
+                        help="time with the Explain dock's heatmap on")  # fmt: skip
     args = parser.parse_args()
 
     app = QApplication(sys.argv[:1])
@@ -113,6 +120,19 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.005)
     canvas = window.canvas
+    heatmaps: list[float] = []
+    if args.heatmap != "off":
+        why = window.explain.panel.why
+        window.explain.toggle_action.trigger()
+        why.methods.button(0 if args.heatmap == "occlusion" else 1).setChecked(True)
+        shown = why.show_attribution
+
+        def counted(attribution) -> None:
+            heatmaps.append(time.perf_counter())
+            shown(attribution)
+
+        why.show_attribution = counted
+        app.processEvents()
     if args.number:  # widen the canvas's column, as a user does for a number
         window.splitter.setSizes([1000, 200, 80])
         app.processEvents()
@@ -181,7 +201,14 @@ def main() -> int:
             f"{name:<34} median {statistics.median(values):6.2f} ms   "
             f"p95 {percentile(values, 0.95):6.2f} ms   max {max(values):6.2f} ms"
         )
+    if args.heatmap != "off" and len(heatmaps) > 1:
+        gaps = [1000 * (b - a) for a, b in itertools.pairwise(heatmaps)]
+        print(
+            f"heatmap ({args.heatmap}) on: {len(heatmaps)} new heatmaps while drawing, one every "
+            f"{statistics.median(gaps):.0f} ms (median), p95 {percentile(gaps, 0.95):.0f} ms"
+        )
     print_breakdown(window)
+    window.explain.shutdown()
     window.close()
     return 0
 

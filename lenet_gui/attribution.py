@@ -18,6 +18,7 @@ packaged app leaves out, so these few lines are written here in torch.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,18 @@ def _check(target: int, versus: int | None, classes: int) -> None:
         raise ValueError("contrast a class with another class, not with itself")
 
 
+@functools.cache
+def _patch_masks(size: int, patch: int, stride: int) -> torch.Tensor:
+    """(P, size, size) bool: one square patch per position, the last row/column flush."""
+    starts = list(range(0, size - patch + 1, stride))
+    if starts[-1] != size - patch:
+        starts.append(size - patch)
+    masks = torch.zeros(len(starts) ** 2, size, size, dtype=torch.bool)
+    for i, (r, c) in enumerate((r, c) for r in starts for c in starts):
+        masks[i, r : r + patch, c : c + patch] = True
+    return masks
+
+
 @torch.no_grad()
 def occlusion(
     model: LeNet5,
@@ -86,25 +99,16 @@ def occlusion(
     """Occlusion sensitivity of (1, 32, 32) `network_input`: all patch positions in one batch."""
     model.eval()
     x = torch.as_tensor(np.asarray(network_input, dtype=np.float32)).reshape(1, 1, 32, 32)
-    size = x.shape[-1]
-    starts = list(range(0, size - patch + 1, stride))
-    if starts[-1] != size - patch:
-        starts.append(size - patch)
-    positions = [(r, c) for r in starts for c in starts]
-    batch = x.repeat(len(positions) + 1, 1, 1, 1)  # the last one stays unoccluded
-    for i, (r, c) in enumerate(positions):
-        batch[i, 0, r : r + patch, c : c + patch] = BACKGROUND_VALUE
-    scores = model(batch)
+    masks = _patch_masks(x.shape[-1], patch, stride)  # (P, 32, 32)
+    occluded = torch.where(masks[:, None], torch.tensor(BACKGROUND_VALUE), x)  # (P, 1, 32, 32)
+    scores = model(torch.cat([occluded, x]))  # the last one unoccluded
     _check(target, versus, scores.shape[1])
     values = _objective(scores, target, versus)
-    drop = (values[-1] - values[:-1]).numpy()
-    total = np.zeros((size, size), np.float64)
-    count = np.zeros((size, size), np.float64)
-    for d, (r, c) in zip(drop, positions, strict=True):
-        total[r : r + patch, c : c + patch] += d
-        count[r : r + patch, c : c + patch] += 1
+    drop = values[-1] - values[:-1]  # (P,)
+    flat = masks.flatten(1).float()  # (P, 1024)
+    mean_drop = (drop @ flat) / flat.sum(0)  # every pixel is covered at least once
     return Attribution(
-        "occlusion", target, versus, scores[-1].numpy(), (total / count).astype(np.float32)
+        "occlusion", target, versus, scores[-1].numpy(), mean_drop.view(32, 32).numpy()
     )
 
 

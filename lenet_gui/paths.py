@@ -33,6 +33,11 @@ def bundled_checkpoint() -> Path:
     return bundle_root() / "models" / "lenet5.pt"
 
 
+def bundled_rbf_checkpoint() -> Path:
+    """The second bundled model: LeNet-5 with the paper's RBF output layer."""
+    return bundle_root() / "models" / "lenet5-rbf.pt"
+
+
 class DataFolderError(OSError):
     """The user data folder cannot be created (read-only home, a file in its place...)."""
 

@@ -39,6 +39,7 @@ from ..preprocess import Drawing, prepare_drawing
 from ..segmentation import plan_drawing, plan_image
 from ..strokes import Picture
 from .canvas import CanvasHolder, DrawingCanvas
+from .explain.integration import install_explain
 from .lab.menu import LabMenu
 from .model_loader import ModelLoader
 from .retrain.integration import install_retrain
@@ -60,11 +61,12 @@ BRUSH_STEPS = 200  # slider units per canvas side: 1 step = 0.5% of the side
 
 class MainWindow(QMainWindow):
     """Public API (used by other dialogs): `set_model`, `current_drawing`,
-    `current_digit_drawings`, `loaded_model`,
-    `model_menu`, `tool_bar`, `model_changed`; `canvas.strokes_changed`."""
+    `current_digit_drawings`, `loaded_model`, `model_menu`, `view_menu`, `tool_bar`,
+    `model_changed`, `classified`, `unit_clicked`; `canvas.strokes_changed`."""
 
     model_changed = Signal(object)  # the LoadedModel now active
     classified = Signal(object)  # the Inspection now shown, None for no digit or no model
+    unit_clicked = Signal(str, int, int, int)  # a unit in an enlarged map: layer, map, row, col
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__()
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_menus_and_toolbar()
         install_retrain(self)
+        self.explain = install_explain(self)
         self._restore()
         self._update_title()
 
@@ -366,7 +369,7 @@ class MainWindow(QMainWindow):
         self.model_menu.addActions(
             [self.open_model_action, self.revert_action, self.details_action]
         )
-        view_menu = bar.addMenu("&View")
+        self.view_menu = view_menu = bar.addMenu("&View")
         view_menu.addAction(self.kernels_action)
         self.lab_menu = LabMenu(self)  # experiments: lenet_gui/ui/lab/
         bar.addMenu(self.lab_menu)
@@ -580,6 +583,7 @@ class MainWindow(QMainWindow):
     def _on_feature_view_map_clicked(self, layer: str, index: int) -> None:
         dialog = MapDetailDialog(layer, index, C3_TABLE, self)
         dialog.destroyed.connect(lambda *_: self._forget_detail(dialog))
+        dialog.unit_clicked.connect(self.unit_clicked)
         activations = self._inspection.activations if self._inspection is not None else None
         dialog.show_data(activations, self._kernels())
         self._details.append(dialog)

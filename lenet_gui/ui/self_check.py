@@ -29,12 +29,17 @@ def _fooling_dialog() -> None:
     from .lab import fooling_dialog  # noqa: F401
 
 
+def _explain_worker() -> None:
+    from .explain import worker  # noqa: F401
+
+
 GUI_MODULES = (
     ("main_window", _main_window),
     ("retrain.dialog", _retrain_dialog),
     ("samples.browser", _sample_browser),
     ("lab.sweep_dialog", _sweep_dialog),
     ("lab.fooling_dialog", _fooling_dialog),
+    ("explain.worker", _explain_worker),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QDialog, QLabel, QToolTip, QVBoxLayout, QWidget
 
@@ -17,6 +17,8 @@ C5_COLUMNS = 30  # C5's 120 units as 4 rows of 30 (a divisor of its units)
 
 class ArrayView(QWidget):
     """A 2-D array painted with the diverging colour map, square cells, values on hover."""
+
+    cell_clicked = Signal(int, int)  # row, column
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,18 +63,30 @@ class ArrayView(QWidget):
         painter.setPen(QPen(QColor(150, 150, 160), 1))
         painter.drawRect(target)
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+    def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:
         if self._array is None:
-            return
-        target, pos = self._target(), event.position()
+            return None
+        target = self._target()
         if not target.contains(pos):
-            QToolTip.hideText()
-            return
+            return None
         rows, cols = self._array.shape
         row = min(rows - 1, int((pos.y() - target.top()) / target.height() * rows))
         col = min(cols - 1, int((pos.x() - target.left()) / target.width() * cols))
+        return row, col
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        cell = self._cell_at(event.position())
+        if cell is None:
+            QToolTip.hideText()
+            return
+        row, col = cell
         text = f"row {row}, column {col}: <b>{self._array[row, col]:+.3f}</b>"
         QToolTip.showText(event.globalPosition().toPoint(), text, self)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        cell = self._cell_at(event.position())
+        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.cell_clicked.emit(*cell)
 
 
 def detail_title(layer: str, index: int, c3_table=None) -> str:
@@ -87,7 +101,10 @@ def detail_title(layer: str, index: int, c3_table=None) -> str:
 
 
 class MapDetailDialog(QDialog):
-    """Follows one map as the drawing changes; closing it forgets it."""
+    """Follows one map as the drawing changes; closing it forgets it. Clicking a unit emits
+    `unit_clicked` (layer, map, row, col), for the Explain dock's trace."""
+
+    unit_clicked = Signal(str, int, int, int)
 
     def __init__(self, layer: str, index: int, c3_table=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -96,7 +113,8 @@ class MapDetailDialog(QDialog):
         title = detail_title(layer, index, c3_table)
         self.setWindowTitle(title)
         self.view = ArrayView()
-        header = QLabel(f"<b>{title}</b> — hover for values")
+        hint = "" if layer == KERNELS else ", click a unit to see how it was computed"
+        header = QLabel(f"<b>{title}</b> — hover for values{hint}")
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setText(layer_tooltip(layer))
@@ -105,6 +123,21 @@ class MapDetailDialog(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
         self.resize(460, 560)
+        self.view.cell_clicked.connect(self._on_view_cell_clicked)
+
+    def unit_at(self, row: int, col: int) -> tuple[str, int, int, int] | None:
+        """The unit shown at (row, col) of this dialog's array, None for a kernel."""
+        if self.layer == KERNELS:
+            return None
+        if self.layer in ("C1", "S2", "C3", "S4"):
+            return (self.layer, self.index, row, col)
+        columns = {"C5": C5_COLUMNS, "F6": F6_SHAPE[1], "output": 10}[self.layer]
+        return (self.layer, row * columns + col, 0, 0)
+
+    def _on_view_cell_clicked(self, row: int, col: int) -> None:
+        unit = self.unit_at(row, col)
+        if unit is not None:
+            self.unit_clicked.emit(*unit)
 
     def show_data(self, activations: dict | None, kernels: np.ndarray | None) -> None:
         """Pick this dialog's array out of a drawing's activations (or the model's kernels)."""

@@ -1,0 +1,183 @@
+"""Adds the Explain dock, the heatmap over the canvas and the bundled-model switch to the main
+window, through its public API only: `classified`, `model_changed`, `unit_clicked`,
+`loaded_model`, `current_inspection()`, `canvas`, `view_menu`.
+
+Attribution runs on `AttributionWorker`'s thread; traces (one forward, about a millisecond) run
+on the GUI thread, and only while the dock shows them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+from ...placement import drawing_ink_box, image_ink_box, placement
+from ...preprocess import INK_THRESHOLD, ink_levels
+from .heatmap import CanvasOverlay
+from .panel import ExplainPanel
+
+WHY, HOW, OUTPUT, NETWORK = range(4)
+
+
+class ExplainController(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panel = ExplainPanel()
+        self.dock = QDockWidget("Explain", window)
+        self.dock.setObjectName("explain")
+        self.dock.setWidget(self.panel)
+        self.dock.setMinimumWidth(215)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.toggle_action = self.dock.toggleViewAction()
+        self.toggle_action.setText("&Explain: why and how")
+        self.toggle_action.setShortcut(QKeySequence("X"))
+        self.toggle_action.setToolTip("Heatmap, unit traces, output layer, formulas (X)")
+        window.view_menu.addAction(self.toggle_action)
+        window.addAction(self.toggle_action)
+        self.overlay = CanvasOverlay(window.canvas)
+        self.worker = None
+        self.unit: tuple[str, int, int, int] | None = None
+        self._key = 0  # of the latest attribution request
+        self._shown_key = -1
+        self._placements: dict[int, object] = {}
+        self._heat = None  # QImage of the heatmap being shown
+        self._heat_placement = None
+
+        window.classified.connect(self._on_window_classified)
+        window.model_changed.connect(self._on_window_model_changed)
+        window.unit_clicked.connect(self.trace)
+        self.panel.why.settings_changed.connect(self.refresh)
+        self.panel.currentChanged.connect(lambda _index: self.refresh())
+        self.dock.visibilityChanged.connect(lambda _visible: self.refresh())
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # -- model --------------------------------------------------------------------------
+
+    def _on_window_model_changed(self, loaded) -> None:
+        from ...model import layer_output_shapes
+
+        self.panel.network.show_model(loaded.model, layer_output_shapes())
+
+    # -- updates ---------------------------------------------------------------------------
+
+    def _visible(self, tab: int) -> bool:
+        return self.dock.isVisible() and self.panel.currentIndex() == tab
+
+    def heatmap_on(self) -> bool:
+        return self._visible(WHY)
+
+    def refresh(self) -> None:
+        self._on_window_classified(self.window.current_inspection())
+
+    def _on_window_classified(self, inspection) -> None:
+        loaded = self.window.loaded_model
+        if inspection is None or loaded is None:
+            self._placement = None
+            self.panel.why.view.set_input(None)
+            self.panel.why.show_attribution(None)
+            self.panel.how.show_trace(None, None)
+            self.panel.output.show_output(None, self._output_kind())
+            self.overlay.set_content(None, None)
+            return
+        place = self._current_placement(inspection.prepared)
+        if self._visible(OUTPUT):
+            self.panel.output.show_output(inspection.activations, self._output_kind())
+        field = None
+        if self._visible(HOW) and self.unit is not None:
+            field = self._update_trace(inspection)
+        if self.heatmap_on():
+            self.panel.why.view.set_input(inspection.prepared.field)
+            self._request_attribution(loaded.model, inspection, place)
+        show_heat = self.heatmap_on() and self.panel.why.on_canvas.isChecked()
+        heat = self._heat if show_heat else None
+        self.overlay.set_content(self._heat_placement if heat is not None else place, heat,
+                                 field)  # fmt: skip
+
+    def _output_kind(self) -> str:
+        loaded = self.window.loaded_model
+        return "linear" if loaded is None else loaded.model.config.output
+
+    def _current_placement(self, prepared):
+        canvas = self.window.canvas
+        if canvas.has_backdrop():
+            box = _image_box(canvas.rendered_image())
+        else:
+            box = drawing_ink_box(canvas.drawing())
+        return None if box is None else placement(prepared, box)
+
+    def _request_attribution(self, model, inspection, place) -> None:
+        from .worker import AttributionWorker
+
+        if self.worker is None:
+            self.worker = AttributionWorker(self)
+            self.worker.finished.connect(self._on_worker_finished)
+            self.worker.failed.connect(self._on_worker_failed)
+        why = self.panel.why
+        target, versus = why.choice(inspection.prediction.digit)
+        self._key += 1
+        self._placements = {self._key: place}
+        self.worker.request(self._key, model, inspection.prepared.network_input, target, versus,
+                            why.method())  # fmt: skip
+
+    def _on_worker_finished(self, key, attribution) -> None:
+        if key < self._shown_key or not self.heatmap_on():
+            return
+        self._shown_key = key
+        self.panel.why.show_attribution(attribution)
+        self._heat = self.panel.why.view.heatmap()
+        self._heat_placement = self._placements.get(key, self._heat_placement)
+        if self.panel.why.on_canvas.isChecked():
+            self.overlay.set_content(self._heat_placement, self._heat)
+        else:
+            self.overlay.set_content(None, None)
+
+    def _on_worker_failed(self, key, message: str) -> None:
+        self.panel.why.legend.setText(f"Could not compute the attribution: {message}")
+
+    # -- traces ----------------------------------------------------------------------------
+
+    def trace(self, layer: str, map_: int, row: int, col: int) -> None:
+        """Show how unit (layer, map, row, col) was computed: opens the dock at "How"."""
+        self.unit = (layer, map_, row, col)
+        self.dock.show()
+        self.panel.setCurrentIndex(HOW)
+        self.refresh()
+
+    def _update_trace(self, inspection):
+        from ...trace import TraceError, trace_unit
+
+        try:
+            trace = trace_unit(self.window.loaded_model.model, inspection.prepared.network_input,
+                               *self.unit)  # fmt: skip
+        except TraceError as exc:  # e.g. a unit of another model's output
+            self.panel.how.show_trace(None, None)
+            self.panel.how.header.setText(str(exc))
+            return None
+        self.panel.how.show_trace(trace, inspection.prepared.field)
+        return trace.receptive_field
+
+    def shutdown(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+
+
+def _image_box(image: QImage):
+    """The ink box of what the canvas shows, in canvas (logical) pixels."""
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    h, w = gray.height(), gray.width()
+    pixels = np.frombuffer(gray.constBits(), np.uint8).reshape(h, gray.bytesPerLine())[:, :w]
+    box = image_ink_box(ink_levels(pixels), INK_THRESHOLD)
+    if box is None:
+        return None
+    ratio = image.devicePixelRatio() or 1.0
+    return tuple(v / ratio for v in box)
+
+
+def install_explain(window) -> ExplainController:
+    return ExplainController(window)

@@ -1,0 +1,75 @@
+"""Attribution off the GUI thread: the latest request wins, older ones are dropped.
+
+Occlusion (226 images in one batch) and integrated gradients (48 forward and backward passes in
+one batch) take tens of ms, more than a mouse move's budget, so they run on one Python thread;
+torch releases Python's lock while it computes. The result arrives as a Qt signal (queued to the
+GUI thread) with the request's key, so a result for a drawing already changed can be told apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+
+class AttributionWorker(QObject):
+    finished = Signal(object, object)  # key, Attribution
+    failed = Signal(object, str)  # key, one-line message
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._condition = threading.Condition()
+        self._pending = None
+        self._stopped = False
+        self._busy = False
+        self._thread = threading.Thread(target=self._run, name="attribution", daemon=True)
+        self._thread.start()
+
+    def request(self, key, model, network_input, target, versus, method) -> None:
+        """Compute `attribution.attribute(...)` soon; replaces any request not yet started."""
+        with self._condition:
+            self._pending = (key, model, network_input, target, versus, method)
+            self._condition.notify()
+
+    def is_idle(self) -> bool:
+        with self._condition:
+            return self._pending is None and not self._busy
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Ask the thread to end after the current computation and wait for it (bounded)."""
+        with self._condition:
+            self._stopped = True
+            self._pending = None
+            self._condition.notify()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        from ...attribution import attribute
+
+        while True:
+            with self._condition:
+                while self._pending is None and not self._stopped:
+                    self._condition.wait()
+                if self._stopped:
+                    return
+                key, model, network_input, target, versus, method = self._pending
+                self._pending = None
+                self._busy = True
+            try:
+                result = attribute(model, network_input, target, versus, method)
+            except Exception as exc:  # reported, never raised in a thread nobody watches
+                log.exception("attribution failed")
+                result, error = None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            with self._condition:
+                self._busy = False
+                stopped = self._stopped
+            if stopped:
+                return
+            if result is None:
+                self.failed.emit(key, error)
+            else:
+                self.finished.emit(key, result)

@@ -1,0 +1,150 @@
+"""The Explain dock driven through the real window: heatmap, unit traces, RBF output, formulas."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import torch
+from conftest import send_mouse
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtWidgets import QApplication
+from test_ui_main_window import digit_strokes
+
+from lenet_gui import paths
+from lenet_gui.attribution import attribute
+from lenet_gui.checkpoint import save_checkpoint
+from lenet_gui.model import LeNet5, LeNet5Config
+from lenet_gui.ui.views.map_detail import MapDetailDialog
+
+
+def wait_until(condition, timeout=30.0):
+    """Process events until `condition()` holds; the attribution thread needs the GIL free,
+    so no QTest.qWait here (see COMMON notes): processEvents and sleep."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def explained(window, draw, settle):
+    window.explain.toggle_action.trigger()
+    canvas = window.canvas
+    draw(canvas, digit_strokes(canvas.width(), "seven"))
+    settle()
+    assert window.current_inspection().prediction.digit == 7
+    return window
+
+
+def shown_attribution(window, method, target, versus):
+    why = window.explain.panel.why
+
+    def ready():
+        a = why.attribution
+        return a is not None and (a.method, a.target, a.versus) == (method, target, versus)
+
+    assert wait_until(ready), why.legend.text()
+    return why.attribution
+
+
+def test_heatmap_of_the_drawing_is_the_cores_attribution(explained):
+    window = explained
+    a = shown_attribution(window, "occlusion", 7, None)
+    network_input = window.current_inspection().prepared.network_input
+    expected = attribute(window.loaded_model.model, network_input, 7, None, "occlusion")
+    np.testing.assert_allclose(a.map, expected.map, atol=1e-5)
+    assert window.explain.overlay.is_showing()  # over the drawing too
+    assert "score of 7" in window.explain.panel.why.legend.text()
+
+
+def test_class_contrast_and_method_are_the_users_choice(explained):
+    window = explained
+    why = window.explain.panel.why
+    shown_attribution(window, "occlusion", 7, None)
+    why.versus.setCurrentIndex(why.versus.findData(1))
+    why.methods.button(1).click()  # integrated gradients
+    a = shown_attribution(window, "gradient", 7, 1)
+    assert "score of 7 over 1" in why.legend.text()
+    why.target.setCurrentIndex(why.target.findData(3))
+    a = shown_attribution(window, "gradient", 3, 1)
+    assert a.explained_score == pytest.approx(float(a.scores[3] - a.scores[1]))
+    why.on_canvas.setChecked(False)
+    assert not window.explain.overlay.is_showing()
+
+
+def test_the_heatmap_follows_the_drawing(explained, draw, settle):
+    window = explained
+    first = shown_attribution(window, "occlusion", 7, None).map.copy()
+    canvas = window.canvas
+    draw(canvas, [[(0.2 * canvas.width(), 0.5 * canvas.width()),
+                   (0.8 * canvas.width(), 0.5 * canvas.width())]])  # fmt: skip
+    settle()
+    digit = window.current_inspection().prediction.digit
+    why = window.explain.panel.why
+    assert wait_until(lambda: why.attribution.target == digit
+                      and not np.allclose(why.attribution.map, first))  # fmt: skip
+
+
+def click(widget, point):
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    send_mouse(widget, QEvent.Type.MouseButtonPress, point, left, left)
+    send_mouse(widget, QEvent.Type.MouseButtonRelease, point, left, none)
+
+
+@pytest.mark.parametrize(("layer", "index"), [("C3", 13), ("S2", 1), ("F6", 0), ("output", 0)])
+def test_clicking_a_unit_of_an_enlarged_map_traces_it(explained, qtbot, layer, index):
+    window = explained
+    tile = next(t for t in window.feature_view.tiles() if t.layer == layer and t.index == index)
+    click(window.feature_view, (tile.rect.center().x(), tile.rect.center().y()))
+    dialog = window.findChildren(MapDetailDialog)[-1]
+    qtbot.waitExposed(dialog)
+    view = dialog.view
+    rows, cols = view._array.shape
+    target = view._target()
+    row, col = rows - 1, cols // 2
+    point = QPointF(target.left() + (col + 0.5) * target.width() / cols,
+                    target.top() + (row + 0.5) * target.height() / rows)  # fmt: skip
+    click(view, (point.x(), point.y()))
+    how = window.explain.panel.how
+    trace = how.trace
+    assert trace is not None
+    assert (trace.layer, trace.map, trace.row, trace.col) == dialog.unit_at(row, col)
+    act = window.current_inspection().activations[layer]
+    shown = act[trace.map, trace.row, trace.col] if act.ndim == 3 else act[trace.map]
+    assert trace.value == pytest.approx(float(shown), abs=1e-5)
+    assert f"{trace.value:+.4f}" in how.header.text()
+    assert how.computation.text().splitlines()[-1].endswith(f"{trace.value:.4f}")
+    if layer == "C3":  # only the S2 maps of its column of the table, each beside its weights
+        assert [g.map for g in trace.inputs] == [1, 2, 4, 5]
+        assert window.explain.overlay._field == trace.receptive_field
+    dialog.close()
+
+
+def test_an_rbf_model_shows_prototypes_and_distances(explained, tmp_path):
+    window = explained
+    torch.manual_seed(0)
+    path = save_checkpoint(tmp_path / "rbf.pt", LeNet5(LeNet5Config(output="rbf")))
+    assert window.open_model_file(path)
+    controller = window.explain
+    controller.panel.setCurrentIndex(2)
+    scores = window.current_inspection().activations["output"]
+    texts = controller.panel.output.distances_text()
+    best = int(np.argmax(scores))
+    for digit, text in enumerate(texts):
+        assert f"{digit}: d = {-scores[digit]:.1f}" in text
+        assert ("◀" in text) == (digit == best)
+    assert controller.panel.output.prototypes.isVisibleTo(controller.panel.output)
+    assert "(84 + 1) x 10" not in controller.panel.network.text.text()  # its own formulas
+    window.open_model_file(paths.bundled_checkpoint())
+    assert not controller.panel.output.prototypes.isVisibleTo(controller.panel.output)
+
+
+def test_network_tab_shows_the_formulas_of_the_active_model(explained):
+    text = explained.explain.panel.network.text.text()
+    assert "(25 x 3 + 1) x 6 + (25 x 4 + 1) x 6 + (25 x 4 + 1) x 3 + (25 x 6 + 1) x 1" in text
+    assert "= 60,000" in text and "(84 + 1) x 10 = 850" in text
