@@ -160,19 +160,27 @@ def _line_height(boxes: Sequence[Box]) -> float:
     return max(1.0, max(b[3] for b in boxes) - min(b[1] for b in boxes))
 
 
+MAX_TRACE_SAMPLES = 65_536
+MAX_PROFILE_BINS = 4096
+
+
 def _cut_stroke(stroke, box: Box, pen: float, height: float) -> list[Piece]:
     """Cut one wide stroke at vertical lines where it has the fewest points' worth of ink."""
     pts = np.asarray(stroke, dtype=float)
     # How much pen trace each column holds: sample the polyline densely, histogram by x.
     seg = np.diff(pts, axis=0)
     lengths = np.hypot(seg[:, 0], seg[:, 1])
-    steps = np.maximum(1, np.ceil(lengths / max(pen / 4, 0.5))).astype(int)
+    # Samples every quarter pen, but never more than MAX_TRACE_SAMPLES in all, and at most
+    # MAX_PROFILE_BINS columns: a point far off the canvas must not cost time and memory in
+    # proportion to its distance.
+    spacing = max(pen / 4, 0.5, float(lengths.sum()) / MAX_TRACE_SAMPLES)
+    steps = np.maximum(1, np.ceil(lengths / spacing)).astype(int)
     samples = np.concatenate(
         [pts[i] + seg[i] * (np.arange(n) / n)[:, None] for i, n in enumerate(steps)] + [pts[-1:]]
     )
-    bins = max(8, int((box[2] - box[0]) / max(pen / 2, 1.0)))
+    bins = min(MAX_PROFILE_BINS, max(8, int((box[2] - box[0]) / max(pen / 2, 1.0))))
     profile, edges = np.histogram(samples[:, 0], bins=bins, range=(box[0], box[2]))
-    profile = profile * (edges[1] - edges[0]) / max(pen / 4, 0.5)  # px of trace per column bin
+    profile = profile * (edges[1] - edges[0]) / spacing  # px of trace per column bin
     cuts = _cut_positions(profile, edges, height)
     if not cuts:
         return [Piece(box, strokes=(stroke,))]

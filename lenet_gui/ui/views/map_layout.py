@@ -7,6 +7,7 @@ sizes (28 for C1/S2, 10 for C3/S4), so every activation is a crisp square of who
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -66,8 +67,10 @@ def compute_layout(width: int, height: int, show_kernels: bool, table: bool) -> 
     return best or smallest
 
 
+@functools.cache  # 80 arrangements at most; each resize tried them all
 def arrange(t1: int, t3: int, columns: int, show_kernels: bool, table: bool) -> Layout:
-    """C1/S2 tiles of t1 pixels, C3/S4 tiles of t3 in rows of `columns`."""
+    """C1/S2 tiles of t1 pixels, C3/S4 tiles of t3 in rows of `columns`. The result is shared
+    between callers (cached): read it, never change it."""
     layout = Layout()
     x0 = LABEL_W
     y = float(LEGEND_H)
