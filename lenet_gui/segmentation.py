@@ -367,7 +367,6 @@ def digit_cost(
     if len(run) > 1:
         overlap = (_least_overlap([p.box for p in run]) - pen) / height  # of the centre lines
         cost += MERGE_COST * max(0.0, MIN_OVERLAP - overlap)
-    cost += sum(p.cut for p in run[:-1])  # cuts inside a digit are not cuts after all
     return cost
 
 

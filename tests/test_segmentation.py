@@ -165,3 +165,15 @@ def test_real_pen_digits_in_an_image_read_as_a_number(bundled_model):
     drawing = compose_number(picked, np.random.default_rng(0), gap_range=(0.2, 0.3))
     image = 255 - render_drawing(drawing)  # dark ink on white paper, like a scan
     assert read_image(bundled_model.model, image).number == "357"
+
+
+def test_a_cut_through_ink_costs_only_where_the_path_cuts():
+    from lenet_gui.segmentation import Piece, best_path
+
+    runs = [(0, 1), (1, 2), (0, 2)]
+    probs = np.full((3, 10), 0.01, np.float32)
+    probs[0, 1] = probs[1, 7] = 0.9  # each half reads well
+    probs[2, 4] = 0.3  # both together read poorly
+    for cut, expected in ((0.0, [0, 1]), (5.0, [2])):
+        pieces = [Piece((0, 0, 50, 100), cut=cut), Piece((50, 0, 100, 100))]
+        assert best_path(pieces, runs, probs, height=100.0, pen=0.0) == expected
