@@ -200,6 +200,25 @@ def cmd_fool(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .onnx_export import OnnxUnavailable, export_onnx, verify
+
+    loaded = _load_model(args.checkpoint)
+    try:
+        path = export_onnx(loaded.model, args.onnx)
+        _print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+        agreements = verify(loaded.model, path, args.pen)
+    except OnnxUnavailable as exc:
+        raise SystemExit(f"error: {exc}") from None
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    for a in agreements:
+        _print(a.describe())
+    if not all(a.ok for a in agreements):
+        raise SystemExit("error: the ONNX model does not agree with torch")
+    return 0
+
+
 def _print_evaluation(evaluation, title: str) -> None:
     _print(
         f"{title}: accuracy {100 * evaluation.accuracy:.2f}% "
@@ -500,6 +519,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="occlusion sensitivity or integrated gradients")  # fmt: skip
     ex.add_argument("--unit", metavar="LAYER:MAP:ROW:COL", help="trace one unit, e.g. C3:4:2:7")
     ex.set_defaults(func=cmd_explain)
+
+    onnx = with_checkpoint(sub.add_parser("export", help="the model as ONNX, checked"))
+    onnx.add_argument("--onnx", required=True, metavar="FILE", help="where to write it")
+    onnx.add_argument("--pen", metavar="FILE", help="also check on these pen digits")
+    onnx.set_defaults(func=cmd_export)
 
     ev = with_checkpoint(sub.add_parser("eval", help="accuracy on MNIST test or pen digits"))
     data = ev.add_mutually_exclusive_group()

@@ -41,6 +41,7 @@ from ..strokes import Picture
 from .canvas import CanvasHolder, DrawingCanvas
 from .explain.integration import install_explain
 from .lab.menu import LabMenu
+from .lab.onnx_action import OnnxExportAction
 from .model_loader import ModelLoader
 from .retrain.integration import install_retrain
 from .settings import PEN_FRACTION_RANGE, Settings
@@ -371,6 +372,8 @@ class MainWindow(QMainWindow):
         )
         self.view_menu = view_menu = bar.addMenu("&View")
         view_menu.addAction(self.kernels_action)
+        self.onnx_action = OnnxExportAction(self)
+        self.model_menu.addAction(self.onnx_action)
         self.lab_menu = LabMenu(self)  # experiments: lenet_gui/ui/lab/
         bar.addMenu(self.lab_menu)
         help_menu = bar.addMenu("&Help")
