@@ -148,16 +148,21 @@ class SampleStore:
             field=field_to_uint8(prepared.field),
             created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         )
+        self.append([sample])
+        return sample
+
+    def append(self, samples: list[Sample]) -> None:
+        """Append stored samples as they are (an import), after every existing line: what the
+        file held stays byte for byte, and the new lines are fsynced before this returns."""
         with self._locked(), self._opened("ab+") as fh:
             # A torn last line (no newline) must not swallow this sample: start a fresh line.
             if fh.seek(0, os.SEEK_END) > 0:
                 fh.seek(-1, os.SEEK_END)
                 if fh.read(1) != b"\n":
                     fh.write(b"\n")
-            fh.write(sample.to_json().encode("utf-8") + b"\n")
+            fh.write(b"".join(sample.to_json().encode("utf-8") + b"\n" for sample in samples))
             fh.flush()
             os.fsync(fh.fileno())
-        return sample
 
     def samples(self) -> list[Sample]:
         """Every readable sample, oldest first; unreadable lines are counted and skipped, and

@@ -78,6 +78,7 @@ class RetrainController(QObject):
         if self.browser is None:
             self.browser = SampleBrowser(self.store, self.window)
             self.browser.samples_deleted.connect(self._on_browser_samples_deleted)
+            self.browser.samples_imported.connect(self._on_browser_samples_deleted)
         self.browser.refresh()
         self.browser.show()
         self.browser.raise_()

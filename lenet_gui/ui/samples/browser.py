@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...samples import Sample, SampleStore
+from .archive import ArchiveButtons
 
 THUMB = 48
 COLUMNS = 12
@@ -49,6 +50,7 @@ class SampleBrowser(QDialog):
     """Reads the store each time it refreshes, so it shows what is on disk."""
 
     samples_deleted = Signal(int)
+    samples_imported = Signal(int)
 
     def __init__(self, store: SampleStore, parent: QWidget | None = None):
         super().__init__(parent)
@@ -63,6 +65,9 @@ class SampleBrowser(QDialog):
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         box.addButton(self.delete_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.archive = ArchiveButtons(self)  # Export…, Import… (a zip of samples)
+        for button in self.archive.buttons:
+            box.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
         box.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.counts_label)
