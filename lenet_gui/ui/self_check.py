@@ -33,6 +33,10 @@ def _explain_worker() -> None:
     from .explain import worker  # noqa: F401
 
 
+def _compare_dialog() -> None:
+    from .lab import compare_dialog  # noqa: F401
+
+
 GUI_MODULES = (
     ("main_window", _main_window),
     ("retrain.dialog", _retrain_dialog),
@@ -40,6 +44,7 @@ GUI_MODULES = (
     ("lab.sweep_dialog", _sweep_dialog),
     ("lab.fooling_dialog", _fooling_dialog),
     ("explain.worker", _explain_worker),
+    ("lab.compare_dialog", _compare_dialog),
 )
 
 

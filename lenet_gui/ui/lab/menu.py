@@ -43,6 +43,12 @@ class LabMenu(QMenu):
                                        "another digit (FGSM, PGD)")  # fmt: skip
         self.fooling_action.triggered.connect(self._on_fooling_action_triggered)
         self.addAction(self.fooling_action)
+        self.compare_action = QAction("&Compare with another model…", self)
+        self.compare_action.setToolTip(
+            "The current model and another checkpoint side by side on the drawing"
+        )
+        self.compare_action.triggered.connect(self._on_compare_action_triggered)
+        self.addAction(self.compare_action)
 
     def _show(self, key: str, make) -> object:
         dialog = self.dialogs.get(key)
@@ -68,3 +74,19 @@ class LabMenu(QMenu):
             "fooling", lambda: FoolingDialog(lambda: drawing_source(window), window)
         )
         dialog.run()
+
+    def _on_compare_action_triggered(self) -> None:
+        from .compare_dialog import CompareDialog
+
+        window = self.window_
+
+        def make():
+            dialog = CompareDialog(lambda: drawing_source(window), window)
+            window.classified.connect(lambda _inspection: dialog.isVisible() and dialog.refresh())
+            return dialog
+
+        dialog = self._show("compare", make)
+        if dialog.other is None:
+            dialog.choose_other()
+        else:
+            dialog.refresh()

@@ -1,0 +1,165 @@
+"""Two models side by side on the drawing: the current model and another checkpoint (for
+example before and after fine-tuning on your handwriting): both readings, both sets of maps of
+a chosen layer, and their difference. It follows the drawing as you draw.
+
+The numbers are `lenet_gui.compare.compare`; the other checkpoint loads off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...architecture import LAYER_NAMES
+from ...compare import Comparison, compare
+from ..views.colormap import SQUASH_LIMIT
+from ..views.scores import ProbabilityBars
+from .map_row import MapRow, as_maps
+from .menu import Source
+from .task import LabTask
+
+
+def _load(path: str):
+    from ...checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        return load_checkpoint(path)
+    except CheckpointError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class CompareDialog(QDialog):
+    """`load_other(path)` loads the checkpoint to compare with; `refresh()` reads the drawing
+    (`source()`) with both models and shows them."""
+
+    def __init__(self, source: Source, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Compare two models")
+        self.source = source
+        self.other = None  # LoadedModel
+        self.comparison: Comparison | None = None
+        self.task = LabTask(self)
+        self.task.finished.connect(self._on_task_finished)
+        self.task.failed.connect(self._on_task_failed)
+
+        self.choose_button = QPushButton("&Choose the other model…")
+        self.choose_button.clicked.connect(self.choose_other)
+        self.layer_box = QComboBox()
+        for name in LAYER_NAMES:
+            self.layer_box.addItem(name, name)
+        self.layer_box.currentIndexChanged.connect(self._show_maps)
+        top = QHBoxLayout()
+        top.addWidget(self.choose_button)
+        top.addWidget(QLabel("Layer"))
+        top.addWidget(self.layer_box)
+        top.addStretch(1)
+
+        self.first_label, self.second_label = QLabel("This model"), QLabel("Other model: none")
+        self.first_bars, self.second_bars = ProbabilityBars(), ProbabilityBars()
+        scores = QGridLayout()
+        scores.addWidget(self.first_label, 0, 0)
+        scores.addWidget(self.second_label, 0, 1)
+        scores.addWidget(self.first_bars, 1, 0)
+        scores.addWidget(self.second_bars, 1, 1)
+        self.first_row, self.second_row, self.difference_row = MapRow(), MapRow(), MapRow()
+        self.summary_label = QLabel("Choose a checkpoint to compare the current model with.")
+        self.summary_label.setWordWrap(True)
+        self.layers_label = QLabel()
+        self.layers_label.setWordWrap(True)
+        close_button = QPushButton("Close")
+        close_button.clicked.connect(self.close)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(close_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(scores, 2)
+        for row in (self.first_row, self.second_row, self.difference_row):
+            layout.addWidget(row, 1)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.layers_label)
+        layout.addLayout(buttons)
+        room = self.screen().availableGeometry()
+        self.resize(min(760, int(room.width() * 0.95)), min(720, int(room.height() * 0.9)))
+
+    def load_other(self, path: str | Path) -> None:
+        """Load the other checkpoint off the GUI thread, then compare."""
+        self.summary_label.setText(f"Loading {Path(path).name}…")
+        self.task.start(lambda: _load(str(path)))
+
+    def refresh(self) -> None:
+        """Read the drawing with both models (two forward passes of one input: milliseconds)."""
+        if self.other is None:
+            return
+        got = self.source()
+        if isinstance(got, str):
+            self.comparison = None
+            self.summary_label.setText(got)
+            for bars in (self.first_bars, self.second_bars):
+                bars.set_values(None, None, False)
+            self._show_maps()
+            return
+        model, prepared = got
+        self.comparison = compare(model, self.other.model, prepared)
+        a, b = self.comparison.first.prediction, self.comparison.second.prediction
+        self.first_bars.set_values(a.probabilities, a.digit, a.unsure)
+        self.second_bars.set_values(b.probabilities, b.digit, b.unsure)
+        self.first_label.setText(f"This model: reads {a.digit}")
+        self.second_label.setText(f"{self.other.name}: reads {b.digit}")
+        self.summary_label.setText(self.comparison.summary())
+        means = self.comparison.mean_absolute_difference()
+        self.layers_label.setText(
+            "Mean |difference| per layer: " + ", ".join(f"{k} {v:.3f}" for k, v in means.items())
+        )
+        self._show_maps()
+
+    def _show_maps(self) -> None:
+        layer = self.layer_box.currentData()
+        c = self.comparison
+        if c is None:
+            for row in (self.first_row, self.second_row, self.difference_row):
+                row.set_maps(None, 1.0, "")
+            return
+        first, second = c.first.activations[layer], c.second.activations[layer]
+        limit = SQUASH_LIMIT if layer != "output" else float(np.abs([first, second]).max())
+        difference = c.difference[layer]
+        spread = float(np.abs(difference).max())
+        self.first_row.set_maps(as_maps(layer, first), limit, f"{layer}, this model")
+        self.second_row.set_maps(as_maps(layer, second), limit, f"{layer}, {self.other.name}")
+        self.difference_row.set_maps(
+            as_maps(layer, difference),
+            spread,
+            f"{layer}, difference ({self.other.name} minus this model), colours to ±{spread:.3g}",
+        )
+
+    def choose_other(self) -> None:
+        """Ask for the checkpoint to compare with, and load it."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Compare with which model?", str(Path.home()), "LeNet-5 checkpoint (*.pt)"
+        )
+        if path:
+            self.load_other(path)
+
+    def _on_task_finished(self, loaded) -> None:
+        self.other = loaded
+        self.refresh()
+
+    def _on_task_failed(self, message: str) -> None:
+        self.summary_label.setText(message)
+
+    def closeEvent(self, event) -> None:
+        self.task.cancel()
+        super().closeEvent(event)
