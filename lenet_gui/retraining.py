@@ -100,6 +100,10 @@ class TrainingOutcome:
     gallery_images: np.ndarray | None = None  # (K, 28, 28) uint8, misclassified test digits
     gallery_true: np.ndarray | None = None
     gallery_predicted: np.ndarray | None = None
+    # The whole test set as evaluated, for the confusion matrix's drill-down (true i, read j).
+    test_images: np.ndarray | None = None  # (N, 28, 28) uint8
+    test_labels: np.ndarray | None = None  # (N,)
+    test_predictions: np.ndarray | None = None  # (N,)
     user_before: float | None = None  # accuracy on held-out user samples, before and after
     user_after: float | None = None
     user_holdout: int = 0
@@ -405,6 +409,9 @@ def final_evaluation(
             gallery_images=test_x[wrong],
             gallery_true=test_y[wrong],
             gallery_predicted=ev.predictions[wrong],
+            test_images=test_x,
+            test_labels=test_y,
+            test_predictions=ev.predictions,
         )
     return TrainingOutcome(**outcome)
 

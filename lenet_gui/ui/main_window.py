@@ -153,12 +153,16 @@ class MainWindow(QMainWindow):
                 self, "Cannot open image", f"{path.name} is not a readable image of a digit:\n{exc}"
             )
             return False
+        self.settings.last_folder = str(path.parent)
+        self.show_picture(picture)
+        return True
+
+    def show_picture(self, picture: Picture) -> None:
+        """Put an image on the canvas (one undo step) and classify it, as Open image does."""
         self.canvas.open_picture(picture)
         self._chosen = None
-        self.settings.last_folder = str(path.parent)
-        self.statusBar().showMessage(f"Classifying the image {path.name}", 5000)
+        self.statusBar().showMessage(f"Classifying the image {picture.name}", 5000)
         self.classify_now()
-        return True
 
     def open_model_file(self, path: str | Path) -> bool:
         """Load a checkpoint; on any problem say why and keep the current model."""

@@ -61,6 +61,7 @@ class RetrainDialog(QDialog):
     """Emits `model_accepted(LoadedModel)` when the user chooses "Use this model"."""
 
     model_accepted = Signal(object)
+    test_digit_chosen = Signal(object, str)  # a test digit (28, 28) uint8 to inspect, its name
 
     def __init__(
         self,
@@ -94,6 +95,7 @@ class RetrainDialog(QDialog):
         right.addLayout(self._build_progress())
         self.curves = TrainingCurves()
         self.results = RetrainResults()
+        self.results.test_digit_chosen.connect(self.test_digit_chosen)
         right.addWidget(self.curves, 3)
         right.addWidget(self.results, 2)
         body = QHBoxLayout()

@@ -67,6 +67,7 @@ class RetrainController(QObject):
         if self.dialog is None:
             self.dialog = RetrainDialog(self.window.loaded_model, self.store, self.window)
             self.dialog.model_accepted.connect(self.window.set_model)
+            self.dialog.test_digit_chosen.connect(self._on_dialog_test_digit_chosen)
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
@@ -94,6 +95,15 @@ class RetrainController(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.shutdown()
         return False
+
+    def _on_dialog_test_digit_chosen(self, image, name: str) -> None:
+        """A test digit from the confusion drill-down goes on the canvas, as an opened image."""
+        from PIL import Image
+
+        from ...strokes import Picture
+
+        self.window.show_picture(Picture.from_image(Image.fromarray(image), name))
+        self.window.raise_()
 
     def _on_window_model_changed(self, loaded) -> None:
         if self.dialog is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -40,10 +40,16 @@ GALLERY_COLUMNS = 10
 
 
 class RetrainResults(QTabWidget):
-    """Tabs "Summary", "Per class and confusion" and "Test digits it gets wrong"."""
+    """Tabs "Summary", "Per class and confusion" and "Test digits it gets wrong". Clicking a
+    cell of the confusion matrix lists its test digits (`ConfusionCellDialog`); choosing one
+    emits `test_digit_chosen(image (28, 28) uint8, name)`."""
+
+    test_digit_chosen = Signal(object, str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
+        self._test_set = None  # (images, labels, predictions) of the last run's test set
+        self.cell_dialog = None
         self.summary = QLabel("Results appear here when a run has finished.")
         self.summary.setWordWrap(True)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -54,7 +60,10 @@ class RetrainResults(QTabWidget):
         self.confusion.horizontalHeader().setDefaultSectionSize(52)
         self.confusion.verticalHeader().setDefaultSectionSize(20)
         self.confusion.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.confusion.setToolTip("Rows: the true digit; columns: what the network read")
+        self.confusion.setToolTip(
+            "Rows: the true digit; columns: what the network read. Click a cell to see its digits"
+        )
+        self.confusion.cellClicked.connect(self._on_confusion_cell_clicked)
         self.gallery = QWidget()
         self.gallery_grid = QGridLayout(self.gallery)
         self.gallery_grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -118,6 +127,9 @@ class RetrainResults(QTabWidget):
         else:
             rows.append("No held-out samples of yours to measure (label more drawings).")
         self.summary.setText("<br><br>".join(rows))
+        self._test_set = None
+        if o.test_predictions is not None:
+            self._test_set = (o.test_images, o.test_labels, o.test_predictions)
         if o.confusion is not None:
             self._fill_confusion(o.confusion, o.per_class)
             self._fill_gallery(o.gallery_images, o.gallery_true, o.gallery_predicted)
@@ -138,6 +150,26 @@ class RetrainResults(QTabWidget):
             item = QTableWidgetItem(percent(float(per_class[t])))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.confusion.setItem(t, 10, item)
+
+    def open_cell(self, true: int, read: int):
+        """Show the test digits of class `true` read as `read` (None before a run's results)."""
+        if self._test_set is None:
+            return None
+        from .confusion_cell import ConfusionCellDialog
+
+        if self.cell_dialog is not None:
+            self.cell_dialog.close()
+        self.cell_dialog = ConfusionCellDialog(*self._test_set, true, read, self)
+        self.cell_dialog.digit_chosen.connect(self._on_cell_dialog_digit_chosen)
+        self.cell_dialog.show()
+        return self.cell_dialog
+
+    def _on_confusion_cell_clicked(self, row: int, column: int) -> None:
+        if column < 10:
+            self.open_cell(row, column)
+
+    def _on_cell_dialog_digit_chosen(self, image, index: int, true: int, read: int) -> None:
+        self.test_digit_chosen.emit(image, f"MNIST test digit {index:,} (a {true}, read {read})")
 
     def _fill_gallery(self, images, true, predicted) -> None:
         if images is None or len(images) == 0:
