@@ -20,6 +20,7 @@ module stays cheap, and the window appears before torch is loaded. The dialog's 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import threading
@@ -86,6 +87,33 @@ class TrainingStart:
     user_val_accuracy: float | None
 
 
+# Where in the first epoch, where the most happens, the weights are kept for the replay (as
+# fractions of the epoch); then after every epoch.
+FIRST_EPOCH_SNAPSHOTS = (0.02, 0.1, 0.25, 0.5)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The weights at one point of a run: `step` steps done (0: before training), `epochs`
+    the same in epochs (e.g. 0.25). The last snapshot is the trained model itself (with weight
+    averaging, the averaged weights); the others are the weights being trained at that step."""
+
+    step: int
+    epochs: float
+    state: dict  # name -> numpy array, as TrainingOutcome.state
+
+
+def snapshot_steps(epochs: int, steps_per_epoch: int) -> set[int]:
+    """Global step counts after which a snapshot is kept (the end of the run is added apart)."""
+    first = {max(1, round(f * steps_per_epoch)) for f in FIRST_EPOCH_SNAPSHOTS}
+    every_epoch = {e * steps_per_epoch for e in range(1, epochs)}
+    return {s for s in first | every_epoch if s < epochs * steps_per_epoch}
+
+
+def weights_of(model) -> dict:
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
+
+
 @dataclass(frozen=True)
 class TrainingOutcome:
     state: dict  # name -> numpy array, the trained weights
@@ -104,6 +132,7 @@ class TrainingOutcome:
     test_images: np.ndarray | None = None  # (N, 28, 28) uint8
     test_labels: np.ndarray | None = None  # (N,)
     test_predictions: np.ndarray | None = None  # (N,)
+    snapshots: tuple[Snapshot, ...] = ()  # the weights across the run, for the replay
     user_before: float | None = None  # accuracy on held-out user samples, before and after
     user_after: float | None = None
     user_holdout: int = 0
@@ -387,7 +416,7 @@ def final_evaluation(
     from .train import evaluate
 
     outcome = dict(
-        state={k: v.detach().cpu().numpy() for k, v in model.state_dict().items()},
+        state=weights_of(model),
         model_args=model.model_args(),
         config=job.config,
         seconds=seconds,
@@ -445,13 +474,22 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
     post(TrainingStart(len(data.images), total_steps, mnist_before, user_before))
 
     reporter = ProgressReporter(post, lambda: measure(model, data), total_steps, job.curve_points)
+    keep = snapshot_steps(job.config.epochs, total_steps // job.config.epochs)
+    snapshots = [Snapshot(0, 0.0, weights_of(model))]
+
+    def progress(p) -> None:
+        reporter(p)
+        done = (p.epoch - 1) * p.steps_per_epoch + p.step
+        if p.kind == "step" and done in keep:
+            snapshots.append(Snapshot(done, done / p.steps_per_epoch, weights_of(model)))
+
     result = train(
         model,
         data.images,
         data.targets,
         job.config,
         sample_weights=data.weights,
-        progress=reporter,
+        progress=progress,
         should_stop=should_stop,
     )
     if not result.completed or should_stop():
@@ -459,6 +497,8 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
         return
     post(StatusMessage("Evaluating on MNIST test..."))
     outcome = final_evaluation(model, data, job, result.seconds, user_before)
+    end = Snapshot(total_steps, float(job.config.epochs), outcome.state)
+    outcome = dataclasses.replace(outcome, snapshots=(*snapshots, end))
     post(TrainingCancelled() if should_stop() else outcome)
 
 

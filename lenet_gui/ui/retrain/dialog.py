@@ -96,6 +96,7 @@ class RetrainDialog(QDialog):
         self.curves = TrainingCurves()
         self.results = RetrainResults()
         self.results.test_digit_chosen.connect(self.test_digit_chosen)
+        self.results.replay.position_changed.connect(self._on_replay_position_changed)
         right.addWidget(self.curves, 3)
         right.addWidget(self.results, 2)
         body = QHBoxLayout()
@@ -462,6 +463,9 @@ class RetrainDialog(QDialog):
         self._show_outcome(outcome)
         self._set_running(False)
         self._on_settings_changed()  # the estimate now uses this run's pace
+
+    def _on_replay_position_changed(self, step: int) -> None:
+        self.curves.mark(step)
 
     def _on_worker_failed(self, message: str) -> None:
         self.progress_label.setText("Failed")

@@ -68,6 +68,7 @@ class RetrainController(QObject):
             self.dialog = RetrainDialog(self.window.loaded_model, self.store, self.window)
             self.dialog.model_accepted.connect(self.window.set_model)
             self.dialog.test_digit_chosen.connect(self._on_dialog_test_digit_chosen)
+            self.dialog.results.replay.input_provider = self._current_input
         self.dialog.show()
         self.dialog.raise_()
         self.dialog.activateWindow()
@@ -95,6 +96,11 @@ class RetrainController(QObject):
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.shutdown()
         return False
+
+    def _current_input(self):
+        """The PreparedInput the window shows now (drawing or image), None when blank."""
+        inspection = self.window.current_inspection()
+        return inspection.prepared if inspection is not None else None
 
     def _on_dialog_test_digit_chosen(self, image, name: str) -> None:
         """A test digit from the confusion drill-down goes on the canvas, as an opened image."""

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..samples.browser import field_pixmap
+from .replay_view import ReplayView
 
 
 def duration_text(seconds: float) -> str:
@@ -40,7 +41,8 @@ GALLERY_COLUMNS = 10
 
 
 class RetrainResults(QTabWidget):
-    """Tabs "Summary", "Per class and confusion" and "Test digits it gets wrong". Clicking a
+    """Tabs "Summary", "Per class and confusion", "Test digits it gets wrong" and "Replay"
+    (the drawing read at each snapshot of the run, `ReplayView`). Clicking a
     cell of the confusion matrix lists its test digits (`ConfusionCellDialog`); choosing one
     emits `test_digit_chosen(image (28, 28) uint8, name)`."""
 
@@ -73,6 +75,11 @@ class RetrainResults(QTabWidget):
         self.addTab(self.summary, "Summary")
         self.addTab(self.confusion, "Per class and confusion")
         self.addTab(gallery_scroll, "Test digits it gets wrong")
+        self.replay = ReplayView()
+        replay_scroll = QScrollArea()  # the maps need room; on a small screen they scroll
+        replay_scroll.setWidget(self.replay)
+        replay_scroll.setWidgetResizable(True)
+        self.addTab(replay_scroll, "Replay")
 
     def show_message(self, text: str) -> None:
         self.summary.setText(text)
@@ -127,6 +134,7 @@ class RetrainResults(QTabWidget):
         else:
             rows.append("No held-out samples of yours to measure (label more drawings).")
         self.summary.setText("<br><br>".join(rows))
+        self.replay.set_snapshots(o.snapshots, o.model_args)
         self._test_set = None
         if o.test_predictions is not None:
             self._test_set = (o.test_images, o.test_labels, o.test_predictions)

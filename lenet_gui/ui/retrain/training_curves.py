@@ -52,8 +52,14 @@ class TrainingCurves(QWidget):
             plot.setMinimumHeight(200)
         row.addWidget(self.loss_plot)
         row.addWidget(self.accuracy_plot)
+        # Where the replay's slider is (a training step), on both plots; hidden until it moves.
+        self.markers = [pg.InfiniteLine(angle=90, pen=pg.mkPen("#888", width=1.5)) for _ in "ab"]
+        for plot, marker in zip((self.loss_plot, self.accuracy_plot), self.markers, strict=True):
+            marker.setVisible(False)
+            plot.addItem(marker)
 
     def clear(self) -> None:
+        self.mark(None)
         self.points = {"loss": ([], []), "val": ([], []), "user": ([], [])}
         for curve in (self.loss_curve, self.val_curve, self.user_curve):
             curve.setData([], [])
@@ -67,6 +73,13 @@ class TrainingCurves(QWidget):
         ys.append(y * scale)
         curve = {"loss": self.loss_curve, "val": self.val_curve, "user": self.user_curve}[key]
         curve.setData(xs, ys)
+
+    def mark(self, step: float | None) -> None:
+        """Mark a step on both plots (None: no mark)."""
+        for marker in self.markers:
+            marker.setVisible(step is not None)
+            if step is not None:
+                marker.setValue(step)
 
     def last(self, key: str) -> float | None:
         """The latest y of the curve `key` (scaled), or None while it has no points."""
