@@ -5,8 +5,8 @@ unit that compares F6's 84 values with a FIXED vector of +1 and -1, "designed to
 stylized image of the corresponding character class drawn on a 7x12 bitmap". The paper prints
 its bitmaps but not their values, so these are drawn here in the same spirit: one-pixel
 strokes on 7 columns and 12 rows, blank top and bottom rows, +1 for ink and -1 for paper.
-Digits that look alike (3, 8, 9, 0) still differ in at least 5 of the 84 pixels
-(squared distance >= 20 between prototypes).
+Digits that look alike still differ in at least 6 of the 84 pixels (3 and 8; a squared
+distance of 24 between their prototypes).
 
 Plain numpy, so the GUI can paint them before torch is imported.
 """

@@ -146,6 +146,7 @@ def test_frozen_build_passes_its_self_test(tmp_path):
     # The bundle carries the model and resources, and never the user's data.
     internal = app.parent / "_internal"
     assert (internal / "models" / "lenet5.pt").is_file()
+    assert (internal / "models" / "lenet5-rbf.pt").is_file()
     assert (internal / "resources" / DIGITS_FILE).is_file()
     assert not (internal / "torch" / "include").exists()
     archives = list((tmp_path / "dist").glob("lenet-gui-*-linux-x86_64.tar.gz"))

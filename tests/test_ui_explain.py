@@ -136,12 +136,25 @@ def test_an_rbf_model_shows_prototypes_and_distances(explained, tmp_path):
     texts = controller.panel.output.distances_text()
     best = int(np.argmax(scores))
     for digit, text in enumerate(texts):
-        assert f"{digit}: d = {-scores[digit]:.1f}" in text
+        assert f"d = {-scores[digit]:.1f}" in text
         assert ("◀" in text) == (digit == best)
     assert controller.panel.output.prototypes.isVisibleTo(controller.panel.output)
     assert "(84 + 1) x 10" not in controller.panel.network.text.text()  # its own formulas
     window.open_model_file(paths.bundled_checkpoint())
     assert not controller.panel.output.prototypes.isVisibleTo(controller.panel.output)
+
+
+def test_the_model_menu_switches_between_the_two_bundled_models(explained):
+    window = explained
+    controller = window.explain
+    rbf_action, path = controller.bundled_actions["rbf"]
+    assert path == paths.bundled_rbf_checkpoint() and rbf_action.isEnabled()
+    assert controller.bundled_actions["linear"][0].isChecked()
+    rbf_action.trigger()
+    assert window.loaded_model.model.config.output == "rbf" and rbf_action.isChecked()
+    assert window.current_inspection().prediction.digit == 7
+    controller.bundled_actions["linear"][0].trigger()
+    assert window.loaded_model.model.config.output == "linear" and not rbf_action.isChecked()
 
 
 def test_network_tab_shows_the_formulas_of_the_active_model(explained):

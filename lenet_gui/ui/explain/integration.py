@@ -1,6 +1,6 @@
 """Adds the Explain dock, the heatmap over the canvas and the bundled-model switch to the main
 window, through its public API only: `classified`, `model_changed`, `unit_clicked`,
-`loaded_model`, `current_inspection()`, `canvas`, `view_menu`.
+`loaded_model`, `current_inspection()`, `open_model_file()`, `canvas`, `model_menu`, `view_menu`.
 
 Attribution runs on `AttributionWorker`'s thread; traces (one forward, about a millisecond) run
 on the GUI thread, and only while the dock shows them.
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt
-from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget
 
+from ... import paths
 from ...placement import drawing_ink_box, image_ink_box, placement
 from ...preprocess import INK_THRESHOLD, ink_levels
 from .heatmap import CanvasOverlay
@@ -46,25 +47,61 @@ class ExplainController(QObject):
         self._placements: dict[int, object] = {}
         self._heat = None  # QImage of the heatmap being shown
         self._heat_placement = None
+        self._build_model_actions()
 
         window.classified.connect(self._on_window_classified)
         window.model_changed.connect(self._on_window_model_changed)
         window.unit_clicked.connect(self.trace)
         self.panel.why.settings_changed.connect(self.refresh)
         self.panel.currentChanged.connect(lambda _index: self.refresh())
-        self.dock.visibilityChanged.connect(lambda _visible: self.refresh())
+        self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        self._sized = False
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
 
-    # -- model --------------------------------------------------------------------------
+    # -- the two bundled models -------------------------------------------------------------
+
+    def _build_model_actions(self) -> None:
+        window = self.window
+        menu = window.model_menu.addMenu("&Bundled model")
+        menu.setToolTipsVisible(True)
+        group = QActionGroup(self)
+        self.bundled_actions = {}
+        for kind, path, text, tip in (
+            ("linear", paths.bundled_checkpoint(), "&Linear output (softmax)",
+             "LeNet-5 with a linear output layer, as most re-implementations"),
+            ("rbf", paths.bundled_rbf_checkpoint(), "&RBF output (the paper's)",
+             "LeNet-5 with the paper's output: distances to fixed 7×12 digit prototypes"),
+        ):  # fmt: skip
+            action = QAction(text, window)
+            action.setToolTip(tip)
+            action.setCheckable(True)
+            action.setEnabled(path.is_file())
+            action.triggered.connect(lambda _checked=False, p=path: window.open_model_file(p))
+            group.addAction(action)
+            menu.addAction(action)
+            self.bundled_actions[kind] = (action, path)
 
     def _on_window_model_changed(self, loaded) -> None:
+        for action, path in self.bundled_actions.values():
+            try:
+                same = path.resolve() == loaded.path.resolve()
+            except OSError:
+                same = False
+            action.setChecked(same)
         from ...model import layer_output_shapes
 
         self.panel.network.show_model(loaded.model, layer_output_shapes())
 
     # -- updates ---------------------------------------------------------------------------
+
+    def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible and not self._sized:  # a third of the window at most, the maps keep the rest
+            self._sized = True
+            width = max(self.dock.minimumWidth(), min(360, self.window.width() // 3))
+            self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
+        self.refresh()
 
     def _visible(self, tab: int) -> bool:
         return self.dock.isVisible() and self.panel.currentIndex() == tab

@@ -60,8 +60,8 @@ class OutputView(QWidget):
         else:
             self.note.setText(
                 "This model's output is a linear layer (logit = weights · F6 + bias). "
-                "A model trained with the paper's output layer (`train --output rbf`) compares "
-                "F6 with a fixed 7×12 prototype of each digit instead."
+                "Model ▸ Bundled model ▸ <i>RBF output</i> switches to the paper's output layer, "
+                "which compares F6 with a fixed 7×12 prototype of each digit."
             )
         if activations is None:
             self.f6.clear()
@@ -79,8 +79,9 @@ class OutputView(QWidget):
         distances = -scores
         best = int(distances.argmin())
         for digit, label in enumerate(self.distance_labels):
-            text = f"{digit}: d = {distances[digit]:.1f}"
+            text = f"d = {distances[digit]:.1f}"
             label.setText(f"<b>{text} ◀</b>" if digit == best else text)
+            label.setToolTip(f"Squared distance from F6 to the prototype of {digit}")
 
     def distances_text(self) -> list[str]:
         return [label.text() for label in self.distance_labels]
