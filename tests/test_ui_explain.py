@@ -161,3 +161,19 @@ def test_network_tab_shows_the_formulas_of_the_active_model(explained):
     text = explained.explain.panel.network.text.text()
     assert "(25 x 3 + 1) x 6 + (25 x 4 + 1) x 6 + (25 x 4 + 1) x 3 + (25 x 6 + 1) x 1" in text
     assert "= 60,000" in text and "(84 + 1) x 10 = 850" in text
+
+
+def test_the_dock_is_built_only_when_first_shown(window):
+    """Start-up pays for no explain widget: the panel's modules load on the first show."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lenet_gui.ui.main_window\n"
+        "sys.exit(1 if 'lenet_gui.ui.explain.panel' in sys.modules else 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=120).returncode == 0
+    assert window.explain.panel is None
+    window.explain.toggle_action.trigger()
+    assert window.explain.panel is not None and window.explain.overlay is not None
+    assert "= 60,000" in window.explain.panel.network.text.text()  # filled in when built

@@ -3,7 +3,8 @@ window, through its public API only: `classified`, `model_changed`, `unit_clicke
 `loaded_model`, `current_inspection()`, `open_model_file()`, `canvas`, `model_menu`, `view_menu`.
 
 Attribution runs on `AttributionWorker`'s thread; traces (one forward, about a millisecond) run
-on the GUI thread, and only while the dock shows them.
+on the GUI thread, and only while the dock shows them. The dock's contents (and their modules)
+are built the first time it is shown, so the window's start-up does not pay for them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from PySide6.QtWidgets import QDockWidget
 from ... import paths
 from ...placement import drawing_ink_box, image_ink_box, placement
 from ...preprocess import INK_THRESHOLD, ink_levels
-from .heatmap import CanvasOverlay
-from .panel import ExplainPanel
 
 WHY, HOW, OUTPUT, NETWORK = range(4)
 
@@ -26,10 +25,10 @@ class ExplainController(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        self.panel = ExplainPanel()
+        self.panel = None  # ExplainPanel and CanvasOverlay: built when first shown
+        self.overlay = None
         self.dock = QDockWidget("Explain", window)
         self.dock.setObjectName("explain")
-        self.dock.setWidget(self.panel)
         self.dock.setMinimumWidth(215)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.dock.hide()
@@ -39,7 +38,6 @@ class ExplainController(QObject):
         self.toggle_action.setToolTip("Heatmap, unit traces, output layer, formulas (X)")
         window.view_menu.addAction(self.toggle_action)
         window.addAction(self.toggle_action)
-        self.overlay = CanvasOverlay(window.canvas)
         self.worker = None
         self.unit: tuple[str, int, int, int] | None = None
         self._key = 0  # of the latest attribution request
@@ -52,13 +50,26 @@ class ExplainController(QObject):
         window.classified.connect(self._on_window_classified)
         window.model_changed.connect(self._on_window_model_changed)
         window.unit_clicked.connect(self.trace)
-        self.panel.why.settings_changed.connect(self.refresh)
-        self.panel.currentChanged.connect(lambda _index: self.refresh())
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
         self._sized = False
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
+
+    def _build(self) -> None:
+        """Create the panel and the canvas overlay (once)."""
+        if self.panel is not None:
+            return
+        from .heatmap import CanvasOverlay
+        from .panel import ExplainPanel
+
+        self.panel = ExplainPanel()
+        self.dock.setWidget(self.panel)
+        self.overlay = CanvasOverlay(self.window.canvas)
+        self.panel.why.settings_changed.connect(self.refresh)
+        self.panel.currentChanged.connect(lambda _index: self.refresh())
+        if self.window.loaded_model is not None:
+            self._show_network(self.window.loaded_model)
 
     # -- the two bundled models -------------------------------------------------------------
 
@@ -90,6 +101,10 @@ class ExplainController(QObject):
             except OSError:
                 same = False
             action.setChecked(same)
+        if self.panel is not None:
+            self._show_network(loaded)
+
+    def _show_network(self, loaded) -> None:
         from ...model import layer_output_shapes
 
         self.panel.network.show_model(loaded.model, layer_output_shapes())
@@ -97,6 +112,8 @@ class ExplainController(QObject):
     # -- updates ---------------------------------------------------------------------------
 
     def _on_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:
+            self._build()
         if visible and not self._sized:  # a third of the window at most, the maps keep the rest
             self._sized = True
             width = max(self.dock.minimumWidth(), min(360, self.window.width() // 3))
@@ -104,7 +121,7 @@ class ExplainController(QObject):
         self.refresh()
 
     def _visible(self, tab: int) -> bool:
-        return self.dock.isVisible() and self.panel.currentIndex() == tab
+        return self.panel is not None and self.dock.isVisible() and self.panel.currentIndex() == tab
 
     def heatmap_on(self) -> bool:
         return self._visible(WHY)
@@ -113,6 +130,8 @@ class ExplainController(QObject):
         self._on_window_classified(self.window.current_inspection())
 
     def _on_window_classified(self, inspection) -> None:
+        if self.panel is None:  # never shown yet: nothing to update
+            return
         loaded = self.window.loaded_model
         if inspection is None or loaded is None:
             self._placement = None
@@ -182,6 +201,7 @@ class ExplainController(QObject):
     def trace(self, layer: str, map_: int, row: int, col: int) -> None:
         """Show how unit (layer, map, row, col) was computed: opens the dock at "How"."""
         self.unit = (layer, map_, row, col)
+        self._build()
         self.dock.show()
         self.panel.setCurrentIndex(HOW)
         self.refresh()
