@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import pickle
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from .atomic import SaveError, write_atomically
 from .metrics import METRIC_LABELS, metric, percent_text
 from .model import LeNet5, LeNet5Config
 from .preprocess import BACKGROUND_VALUE, FIELD, FIT_BOX, INK_VALUE, INPUT_SIZE
@@ -54,10 +54,16 @@ def save_checkpoint(
     train_config: dict | None = None,
     metrics: dict | None = None,
     notes: str = "",
+    replace: bool = True,
 ) -> Path:
-    """Write atomically: a temporary file in the same folder, then a rename over the target."""
+    """Write atomically (`atomic.write_atomically`): a failure raises atomic.SaveError, an
+    OSError naming the file and the reason, and leaves any previous file as it was. With
+    `replace=False` an existing file is never replaced (the save fails instead)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SaveError(path, exc, existed=False) from exc
     checkpoint = {
         "format": FORMAT,
         "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
@@ -68,17 +74,7 @@ def save_checkpoint(
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "notes": notes,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(checkpoint, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda fh: torch.save(checkpoint, fh), replace=replace)
 
 
 # Bounds checked before anything is read or built. LeNet-5's weights take 250 KB; a checkpoint

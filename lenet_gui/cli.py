@@ -8,7 +8,7 @@ line on stderr and exit status 1; a usage error exits with 2 (argparse); never a
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
+import functools
 import json
 import logging
 import math
@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import paths
+from .atomic import SaveError, check_writable
 from .metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY, TRAIN_SECONDS, percent_text
 from .train_config import TrainConfig
 
@@ -282,6 +283,9 @@ def cmd_train(args) -> int:
         images, labels = images[: args.limit], labels[: args.limit]
     fields = TrainConfig.__dataclass_fields__
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
+    import torch
+
+    torch.manual_seed(config.seed)  # the initial weights too: same seed, same model
     model = LeNet5(LeNet5Config(output=args.output))
     if args.init:
         loaded: LoadedModel = _load_model(args.init)
@@ -326,13 +330,19 @@ def cmd_train(args) -> int:
         from .drawn_digits import evaluate_pen_digits
 
         metrics[PEN_DEV_ACCURACY] = evaluate_pen_digits(model, pen_digits).accuracy
-    out = save_checkpoint(
-        out,
-        model,
+    save = functools.partial(
+        save_checkpoint,
+        model=model,
         train_config=config.to_dict(),
         metrics=metrics,
         notes=f"trained by `lenet_gui train` on {len(images)} MNIST images",
     )
+    try:
+        out = save(out)
+    except SaveError as exc:  # the disk filled up meanwhile: keep the run somewhere
+        kept = _save_elsewhere(save)
+        where = f"The trained model was saved to {kept} instead." if kept else ""
+        raise SystemExit(f"error: {exc} {where}".rstrip()) from None
     _print(
         f"MNIST test accuracy {100 * accuracy:.2f}% after {result.epochs_run} epochs; wrote {out}"
     )
@@ -341,17 +351,11 @@ def cmd_train(args) -> int:
     return 0
 
 
-def default_train_output(now: _dt.datetime | None = None) -> Path:
-    """Where `train` writes without --out: a dated name in the user data folder's models/
-    (lenet5-20261129-163005.pt), with -2, -3... if that name is taken. Never the bundled model."""
-    stamp = (now or _dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
-    folder = paths.user_data_dir() / "models"
-    path = folder / f"lenet5-{stamp}.pt"
-    n = 1
-    while path.exists():
-        n += 1
-        path = folder / f"lenet5-{stamp}-{n}.pt"
-    return path
+def default_train_output(now=None) -> Path:
+    """Where `train` writes without --out: a name with the UTC time in the user data folder's
+    models/ (lenet5-trained-20261129-163005Z.pt; -2, -3... if taken; `paths.new_model_path`).
+    Never the bundled model."""
+    return paths.new_model_path("trained", now=now)
 
 
 def _train_output(out: str | None) -> Path:
@@ -367,7 +371,24 @@ def _train_output(out: str | None) -> Path:
         )
     if path.is_dir():
         raise SystemExit(f"error: --out {path} is a folder; give a file name ending in .pt")
+    try:  # before hours of training, not after: a folder that cannot be written, a bad name
+        check_writable(path)
+    except SaveError as exc:
+        raise SystemExit(f"error: {exc}") from None
     return path
+
+
+def _save_elsewhere(save) -> Path | None:
+    """Save a trained model under a new name in the data folder, else the temp folder; the
+    path, or None if neither can be written."""
+    import tempfile
+
+    for folder in (lambda: paths.user_data_dir() / "models", lambda: Path(tempfile.gettempdir())):
+        try:
+            return save(paths.new_model_path("unsaved", folder()), replace=False)
+        except OSError:
+            continue
+    return None
 
 
 def cmd_download(args) -> int:

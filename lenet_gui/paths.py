@@ -6,6 +6,7 @@ downloaded MNIST, logs) always goes to the user's data folder, never into the in
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import sys
 import time
@@ -58,6 +59,26 @@ def user_data_dir() -> Path:
             f"The data folder {path} cannot be created ({exc.strerror or exc}); "
             "set LENET_GUI_DATA_DIR to a folder you can write"
         ) from exc
+    return path
+
+
+def new_model_path(kind: str, folder: Path | None = None, now: _dt.datetime | None = None) -> Path:
+    """A fresh file name for a trained model, `lenet5-<kind>-20261129-154500Z.pt`, in `folder`
+    (default: `models/` in the user data folder).
+
+    UTC (the Z), so names sort by time across daylight-saving changes and time zones; when
+    that name is taken (two models within a second), `-2`, `-3`... is added: never the name of
+    an existing file. Save with `atomic.write_atomically(..., replace=False)` so that a file
+    appearing meanwhile is not replaced either.
+    """
+    folder = folder if folder is not None else user_data_dir() / "models"
+    now = (now or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
+    stem = f"lenet5-{kind}-{now.strftime('%Y%m%d-%H%M%S')}Z"
+    path = folder / f"{stem}.pt"
+    count = 1
+    while path.exists():
+        count += 1
+        path = folder / f"{stem}-{count}.pt"
     return path
 
 

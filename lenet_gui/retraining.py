@@ -554,8 +554,11 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def save_trained(job: TrainingJob, outcome: TrainingOutcome, path: str | os.PathLike):
-    """Write the outcome of `job` as a checkpoint at `path` and load it back (a LoadedModel)."""
+def save_trained(
+    job: TrainingJob, outcome: TrainingOutcome, path: str | os.PathLike, replace: bool = True
+):
+    """Write the outcome of `job` as a checkpoint at `path` and load it back (a LoadedModel).
+    Raises atomic.SaveError (an OSError) when it cannot be written; see `save_checkpoint`."""
     import torch
 
     from .checkpoint import load_checkpoint, save_checkpoint
@@ -584,5 +587,6 @@ def save_trained(job: TrainingJob, outcome: TrainingOutcome, path: str | os.Path
         train_config=o.config.to_dict(),
         metrics={k: v for k, v in metrics.items() if v is not None},
         notes=notes,
+        replace=replace,
     )
     return load_checkpoint(path)

@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_bytes
 from .paths import user_data_dir
 from .preprocess import INPUT_SIZE, Drawing, PreparedInput, prepare_drawing
 
@@ -193,7 +193,8 @@ class SampleStore:
         return out
 
     def delete(self, ids: Iterable[str]) -> int:
-        """Remove the samples with these ids; returns how many went. Atomic: temp file + rename.
+        """Remove the samples with these ids; returns how many went, written atomically
+        (`atomic.write_bytes`).
 
         Done under the folder's lock (`add` takes it too), so a sample another window appends
         meanwhile is never lost. A file with unreadable lines is first copied to a dated
@@ -211,16 +212,7 @@ class SampleStore:
                 backup = self.path.with_name(f"{FILE_NAME}.{stamp}.bak")
                 shutil.copy2(self.path, backup)
                 self.last_backup = backup
-            fd, tmp = tempfile.mkstemp(prefix=f".{FILE_NAME}.", suffix=".part", dir=self.folder)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(b"".join(s.to_json().encode("utf-8") + b"\n" for s in kept))
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_bytes(self.path, b"".join(s.to_json().encode("utf-8") + b"\n" for s in kept))
         return removed
 
     def _opened(self, mode: str):

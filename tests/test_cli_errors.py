@@ -121,12 +121,12 @@ def test_train_never_overwrites_the_bundled_model(capsys):
 
 
 def test_train_without_out_writes_a_dated_name_in_the_user_data_folder():
-    now = dt.datetime(2026, 11, 29, 16, 30, 5)
+    now = dt.datetime(2026, 11, 29, 16, 30, 5, tzinfo=dt.timezone.utc)
     first = cli.default_train_output(now)
-    assert first == paths.user_data_dir() / "models" / "lenet5-20261129-163005.pt"
+    assert first == paths.user_data_dir() / "models" / "lenet5-trained-20261129-163005Z.pt"
     first.parent.mkdir(parents=True, exist_ok=True)
     first.write_bytes(b"taken")
-    assert cli.default_train_output(now).name == "lenet5-20261129-163005-2.pt"
+    assert cli.default_train_output(now).name == "lenet5-trained-20261129-163005Z-2.pt"
 
 
 def test_train_without_out_trains_into_the_user_data_folder(capsys):

@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
 
 from .. import paths
 from ..architecture import C3_TABLE
+from ..atomic import write_bytes
 from ..photo import open_image
 from ..preprocess import Drawing, prepare_drawing
 from ..segmentation import plan_drawing, plan_image
 from ..strokes import Picture
 from .canvas import CanvasHolder, DrawingCanvas
 from .explain.integration import install_explain
+from .images import png_bytes
 from .lab.menu import LabMenu
 from .lab.onnx_action import OnnxExportAction
 from .model_loader import ModelLoader
@@ -656,10 +658,7 @@ class MainWindow(QMainWindow):
             return
         if not path.lower().endswith(".png"):
             path += ".png"
-        if self.canvas.rendered_image().save(path, "PNG"):
-            self.statusBar().showMessage(f"Saved {path}", 5000)
-        else:
-            QMessageBox.warning(self, "Cannot save", f"Could not write {path}.")
+        self.save_file(path, png_bytes(self.canvas.rendered_image()))
 
     def _on_save_strokes_triggered(self) -> None:
         drawing = self.current_drawing()
@@ -676,13 +675,19 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Save strokes", start, "JSON (*.json)")
         if not path:
             return
-        try:
-            Path(path).write_text(json.dumps(drawing.to_dict()), encoding="utf-8")
-        except OSError as exc:
-            QMessageBox.warning(self, "Cannot save", f"Could not write {path}: {exc}")
-            return
         without = " (the strokes only, not the image under them)" if over_image else ""
-        self.statusBar().showMessage(f"Saved {path}{without}", 8000)
+        self.save_file(path, json.dumps(drawing.to_dict()).encode("utf-8"), without)
+
+    def save_file(self, path: str | Path, data: bytes, note: str = "") -> bool:
+        """Write a file the user asked for, atomically: "Saved" only when it is on disk; on a
+        full or read-only disk a message says so and the previous file stays as it was."""
+        try:
+            write_bytes(path, data)
+        except OSError as exc:  # atomic.SaveError: names the file, the reason, the old file
+            QMessageBox.warning(self, "Cannot save", str(exc))
+            return False
+        self.statusBar().showMessage(f"Saved {path}{note}", 8000 if note else 5000)
+        return True
 
     def _on_details_triggered(self) -> None:
         if self._loaded is None:

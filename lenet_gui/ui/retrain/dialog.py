@@ -10,7 +10,6 @@ their own (`mnist_source`, `training_curves`, `retrain_results`).
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import os
 import time
@@ -38,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...metrics import MNIST_TEST_ACCURACY, metric
-from ...paths import user_data_dir
+from ...paths import new_model_path, user_data_dir
 from ...retraining import (
     FINE_TUNE,
     FROM_SCRATCH,
@@ -499,9 +498,16 @@ class RetrainDialog(QDialog):
         if self.outcome is None:
             return None
         if self.trained is None:
-            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
             kind = "scratch" if self.job.base_state is None else "finetuned"
-            self.trained = self._save(user_data_dir() / "models" / f"lenet5-{kind}-{stamp}.pt")
+            try:
+                path = new_model_path(kind)
+                self.trained = save_trained(self.job, self.outcome, path, replace=False)
+            except OSError as exc:  # read-only or full data folder: say so, keep the run
+                self.status.setText(
+                    f"{exc} The trained model is kept here: Save model… can put it elsewhere."
+                )
+                self.status.setStyleSheet("color: #b00020;")
+                return None
         self.model_accepted.emit(self.trained)
         self.status.setText(f"Now in use: {self.trained.path.name}")
         self.status.setToolTip(str(self.trained.path))
