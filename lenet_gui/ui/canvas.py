@@ -93,6 +93,8 @@ class DrawingCanvas(QWidget):
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
         self.setMouseTracking(True)
         self.setAcceptDrops(True)
+        self.setAccessibleName("Drawing canvas")
+        self.setAccessibleDescription("Empty: draw a digit, or open or paste an image of one.")
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setToolTip(

@@ -16,7 +16,7 @@ import time
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QSlider,
     QSplitter,
     QToolBar,
@@ -46,6 +45,7 @@ from .lab.menu import LabMenu
 from .lab.onnx_action import OnnxExportAction
 from .model_loader import ModelLoader
 from .retrain.integration import install_retrain
+from .screen_fit import centre_on_screen, fit_to_screen, scrolling
 from .settings import PEN_FRACTION_RANGE, Settings
 from .views.explanations import ABOUT_HTML
 from .views.feature_maps import FeatureMapsView
@@ -226,7 +226,6 @@ class MainWindow(QMainWindow):
         self.number_overlay = NumberOverlay(self.canvas)
         self.number_overlay.digit_chosen.connect(self._on_number_overlay_digit_chosen)
         self.input_view = InputStagesView()
-        self.input_view.setFixedHeight(128)
         self.prediction_panel = PredictionPanel()
         self.feature_view = FeatureMapsView()
         self.feature_view.set_show_kernels(self.settings.show_kernels)
@@ -241,10 +240,7 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(stages_title)
         left_layout.addWidget(self.input_view)
 
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(self.feature_view)
+        scroll = scrolling(self.feature_view, "Inside the network")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 8)
@@ -253,13 +249,14 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(maps_title)
         right_layout.addWidget(scroll, 1)
 
-        self.prediction_panel.setMinimumWidth(190)
+        self.prediction_panel.setMinimumWidth(160)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         for widget, stretch in ((left, 5), (self.prediction_panel, 0), (right, 6)):
             self.splitter.addWidget(widget)
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
-        self.setCentralWidget(self.splitter)
+        # Below the splitter's minimum (small or scaled screens) the whole view scrolls.
+        self.setCentralWidget(scrolling(self.splitter, "Main window contents"))
 
         self.model_label = QLabel("Model: loading…")
         self.timing_label = QLabel()
@@ -335,7 +332,7 @@ class MainWindow(QMainWindow):
             "Use another LeNet-5 checkpoint",
         )
         self.revert_action = a(
-            "&Revert to bundled model",
+            "Re&vert to bundled model",
             self._on_revert_triggered,
             tip="Use the model that came with lenet-gui",
         )
@@ -385,24 +382,31 @@ class MainWindow(QMainWindow):
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
-        self.tool_bar = QToolBar("Tools")
-        self.tool_bar.setObjectName("tools")
-        self.tool_bar.setMovable(False)
-        self.tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.tool_bar.addActions([self.undo_action, self.redo_action, self.clear_action])
-        self.tool_bar.addSeparator()
-        self.tool_bar.addActions([self.pen_action, self.eraser_action])
+        self.drawing_bar = QToolBar("Tools")
+        self.drawing_bar.setObjectName("tools")
+        self.drawing_bar.setMovable(False)
+        self.drawing_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.drawing_bar.addActions([self.undo_action, self.redo_action, self.clear_action])
+        self.drawing_bar.addSeparator()
+        self.drawing_bar.addActions([self.pen_action, self.eraser_action])
         self.brush_slider = QSlider(Qt.Orientation.Horizontal)
         low, high = (round(f * BRUSH_STEPS) for f in PEN_FRACTION_RANGE)
         self.brush_slider.setRange(low, high)
         self.brush_slider.setFixedWidth(140)
+        self.brush_slider.setAccessibleName("Brush width")
         self.brush_slider.setValue(round(self.settings.pen_fraction * BRUSH_STEPS))
         self.brush_slider.valueChanged.connect(self._on_brush_slider_value_changed)
         self.brush_label = QLabel()
-        self.tool_bar.addWidget(QLabel("  Brush "))
-        self.tool_bar.addWidget(self.brush_slider)
-        self.tool_bar.addWidget(self.brush_label)
-        self.tool_bar.addSeparator()
+        self.drawing_bar.addWidget(QLabel("  Brush "))
+        self.drawing_bar.addWidget(self.brush_slider)
+        self.drawing_bar.addWidget(self.brush_label)
+        self.addToolBar(self.drawing_bar)
+        # Files and models (Retrain joins them): a second bar, which goes onto its own row
+        # when the window is too narrow for both, instead of hiding buttons in an overflow.
+        self.tool_bar = QToolBar("Files and model")
+        self.tool_bar.setObjectName("files")
+        self.tool_bar.setMovable(False)
+        self.tool_bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.tool_bar.addActions([self.open_image_action, self.open_model_action])
         self.addToolBar(self.tool_bar)
         self._update_brush_label()
@@ -410,8 +414,9 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         geometry = self.settings.geometry
         if geometry is None or not self.restoreGeometry(geometry):
-            screen = self.screen().availableGeometry()
-            self.resize(min(1280, screen.width()), min(800, screen.height()))
+            centre_on_screen(self, QSize(1280, 800))
+        else:  # saved on a larger screen, or at another scale factor
+            fit_to_screen(self)
         state = self.settings.window_state
         if state is not None:
             self.restoreState(state)
@@ -425,6 +430,20 @@ class MainWindow(QMainWindow):
         left = max(360, min(self.height() - chrome + 24, self.width() // 2))
         middle = 210
         self.splitter.setSizes([left, middle, max(300, self.width() - left - middle)])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._wrap_tool_bars()
+
+    def _wrap_tool_bars(self) -> None:
+        """The second tool bar on its own row when both do not fit side by side."""
+        needed = self.drawing_bar.sizeHint().width() + self.tool_bar.sizeHint().width()
+        wrap = needed > self.width()
+        if wrap != self.toolBarBreak(self.tool_bar):
+            if wrap:
+                self.insertToolBarBreak(self.tool_bar)
+            else:
+                self.removeToolBarBreak(self.tool_bar)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.geometry = self.saveGeometry()
@@ -537,6 +556,13 @@ class MainWindow(QMainWindow):
             self.prediction_panel.show_prediction(inspection.prediction)
             self.input_view.set_prepared(inspection.prepared)
             self.feature_view.set_activations(inspection.activations)
+        if inspection is None:
+            empty = "Empty: draw a digit, or open or paste an image of one."
+            described = message or empty
+        else:
+            p = inspection.prediction
+            described = f"Read as {p.digit}, {100 * p.confidence:.1f}% sure"
+        self.canvas.setAccessibleDescription(described)
         activations = inspection.activations if inspection is not None else None
         kernels = self._kernels()
         for dialog in self._details:

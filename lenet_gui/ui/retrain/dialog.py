@@ -15,7 +15,7 @@ import os
 import time
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -49,6 +49,8 @@ from ...retraining import (
     save_trained,
 )
 from ...samples import SampleStore, holdout_split
+from .. import theme
+from ..screen_fit import centre_on_screen, scrolling
 from ..settings import open_qsettings
 from .mnist_source import MnistSource
 from .results import RetrainResults, duration_text
@@ -101,10 +103,14 @@ class RetrainDialog(QDialog):
         body = QHBoxLayout()
         body.addLayout(left, 0)
         body.addLayout(right, 1)
+        content = QWidget()
+        content.setLayout(body)
+        body.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
-        layout.addLayout(body, 1)
+        # The settings, curves and results scroll on a small screen; the buttons stay in view.
+        layout.addWidget(scrolling(content, "Training settings, curves and results"), 1)
         layout.addLayout(self._build_buttons())
-        self.resize(1180, 760)
+        centre_on_screen(self, QSize(1180, 760))
 
         self._ready = True
         self.apply_settings(FROM_SCRATCH if current is None else FINE_TUNE)
@@ -469,7 +475,7 @@ class RetrainDialog(QDialog):
     def _on_worker_failed(self, message: str) -> None:
         self.progress_label.setText("Failed")
         self.status.setText(f"Training failed: {message}")
-        self.status.setStyleSheet("color: #b00020;")
+        self.status.setStyleSheet(theme.css(theme.ink(self.status, "error")))
         self._set_running(False)
 
     def _on_worker_cancelled(self) -> None:
@@ -506,7 +512,7 @@ class RetrainDialog(QDialog):
                 self.status.setText(
                     f"{exc} The trained model is kept here: Save model… can put it elsewhere."
                 )
-                self.status.setStyleSheet("color: #b00020;")
+                self.status.setStyleSheet(theme.css(theme.ink(self.status, "error")))
                 return None
         self.model_accepted.emit(self.trained)
         self.status.setText(f"Now in use: {self.trained.path.name}")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from ...mnist import MnistError, has_mnist, load_mnist
 from ...paths import default_mnist_dir, user_data_dir
+from .. import theme
 from .training_worker import DownloadWorker
 
 
@@ -105,7 +106,7 @@ class MnistSource(QWidget):
             self._accept(str(folder))
             return True
         self.status.setText(f"Not used: {problem}")
-        self.status.setStyleSheet("color: #b00020;")
+        self.status.setStyleSheet(theme.css(theme.ink(self.status, "error")))
         return False
 
     def _on_choose_folder_button_clicked(self) -> None:
@@ -144,7 +145,7 @@ class MnistSource(QWidget):
         self.download_bar.setVisible(False)
         self.download_button.setText("Download MNIST")
         self.status.setText(message)
-        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setStyleSheet(theme.css(theme.ink(self.status, "error")) if error else "")
 
     def _on_download_finished(self, folder: str) -> None:
         self._end_download(f"Downloaded into {folder}")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from ..samples.browser import field_pixmap
 from .replay_view import ReplayView
 
@@ -52,6 +53,7 @@ class RetrainResults(QTabWidget):
         super().__init__(parent)
         self._test_set = None  # (images, labels, predictions) of the last run's test set
         self.cell_dialog = None
+        self.setAccessibleName("Results")
         self.summary = QLabel("Results appear here when a run has finished.")
         self.summary.setWordWrap(True)
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -149,15 +151,21 @@ class RetrainResults(QTabWidget):
                 value = int(confusion[t, p])
                 item = QTableWidgetItem(str(value) if value else "")
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                fill = None
                 if t == p:
-                    item.setBackground(QBrush(QColor(200, 235, 200)))
+                    fill = QColor(200, 235, 200)
                 elif value:
                     strength = 60 + round(150 * value / off_peak)
-                    item.setBackground(QBrush(QColor(255, 255 - strength, 255 - strength)))
+                    fill = QColor(255, 255 - strength, 255 - strength)
+                if fill is not None:  # a light fill gets dark text, whatever the theme
+                    item.setBackground(QBrush(fill))
+                    item.setForeground(QBrush(theme.readable(QColor(0, 0, 0), fill)))
                 self.confusion.setItem(t, p, item)
             item = QTableWidgetItem(percent(float(per_class[t])))
             item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.confusion.setItem(t, 10, item)
+        # "100.0%" and "correct" in full, whatever the font and its size.
+        self.confusion.resizeColumnToContents(10)
 
     def open_cell(self, true: int, read: int):
         """Show the test digits of class `true` read as `read` (None before a run's results)."""

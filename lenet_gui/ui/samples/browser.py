@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...samples import Sample, SampleStore
+from ..screen_fit import fit_to_screen
 from .archive import ArchiveButtons
 
 THUMB = 48
@@ -60,6 +61,7 @@ class SampleBrowser(QDialog):
         self.counts_label = QLabel()
         self.counts_label.setWordWrap(True)
         self.scroll = QScrollArea()
+        self.scroll.setAccessibleName("Samples")
         self.scroll.setWidgetResizable(True)
         self.delete_button = QPushButton("Delete selected")
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
@@ -73,7 +75,7 @@ class SampleBrowser(QDialog):
         layout.addWidget(self.counts_label)
         layout.addWidget(self.scroll, 1)
         layout.addWidget(box)
-        self.resize(COLUMNS * (THUMB + 10) + 60, 520)
+        fit_to_screen(self, QSize(COLUMNS * (THUMB + 10) + 60, 520))
         # A checked thumbnail must stand out: it is about to be deleted.
         self.setStyleSheet("QToolButton:checked { border: 3px solid #d62728; background: #fdd; }")
         self.refresh()
@@ -108,6 +110,8 @@ class SampleBrowser(QDialog):
         button.setIcon(field_pixmap(sample.field))
         button.setIconSize(QSize(THUMB, THUMB))
         button.setToolTip(f"labelled {sample.label}, {sample.created}")
+        button.setAccessibleName(f"Sample labelled {sample.label}")
+        button.setAccessibleDescription(f"drawn {sample.created}; checked means selected")
         button.toggled.connect(self._on_selection_changed)
         self.buttons[sample.id] = button
         return button

@@ -10,17 +10,36 @@ enlarges.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QScrollArea, QSizePolicy, QToolTip, QWidget
 
 from ...architecture import C1_KERNELS_SHAPE, LAYER, LAYER_NAMES, MAP_LAYERS
+from .. import theme
 from .colormap import SQUASH_LIMIT, gradient, lut_pixels
 from .explanations import LAYER_TITLES, layer_tooltip
 from .map_layout import F6_SHAPE, GAP, KERNELS, LABEL_W, Layout, Tile, compute_layout
 
 EMPTY = np.uint32(0xFFECEDF0)  # a tile with nothing to show yet
+
+
+KEYBOARD_HELP = (
+    "The feature maps of every layer. Arrow keys move over a map's cells and on to the next "
+    "map, Page Up and Page Down jump a map, Enter enlarges it."
+)
 
 
 class FeatureMapsView(QWidget):
@@ -41,9 +60,13 @@ class FeatureMapsView(QWidget):
         self._static: np.ndarray | None = None  # the background, device pixels, uint32
         self._frame: QImage | None = None  # background and maps, what paintEvent draws
         self._frame_pixels: np.ndarray | None = None  # the memory `_frame` shows
+        self._cursor: tuple[int, int, int] | None = None  # keyboard: tile index, row, column
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Feature maps")
+        self.setAccessibleDescription(KEYBOARD_HELP)
         self._relayout()
 
     # -- data --------------------------------------------------------------------------------
@@ -66,6 +89,7 @@ class FeatureMapsView(QWidget):
                 self._pixels[layer] = lut_pixels(activations[layer], SQUASH_LIMIT)
             self._colour_units()
         self._frame = None
+        self._announce()
         self.update()
 
     def _colour_units(self) -> None:
@@ -141,13 +165,24 @@ class FeatureMapsView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.drawImage(0, 0, self._composed())
+        if self.hasFocus():  # a visible focus: the widget's edge, and the keyboard's cell
+            painter.setPen(QPen(theme.ink(self, "highlight"), 2))
+            painter.drawRect(QRectF(self.rect()).adjusted(1, 1, -1, -1))
+            tiles = self._layout.tiles
+            if self._cursor is not None and self._cursor[0] < len(tiles):
+                index, row, col = self._cursor
+                tile = tiles[index]
+                rows, cols = tile.shape
+                w, h = tile.rect.width() / cols, tile.rect.height() / rows
+                cell = QRectF(tile.rect.left() + col * w, tile.rect.top() + row * h, w, h)
+                painter.drawRect(cell.adjusted(-1, -1, 1, 1))
         if self._message:
             first = self._layout.first("C3")
             if first is not None:
                 top, height = first.rect.top() - 2, first.rect.height() + 4
                 band = QRectF(LABEL_W, top, self.width() - LABEL_W, height)
-                painter.fillRect(band, QColor(255, 255, 255, 215))
-                painter.setPen(QColor(110, 115, 125))
+                painter.fillRect(band, theme.background(self))
+                painter.setPen(theme.ink(self, "muted"))
                 painter.drawText(band, Qt.AlignmentFlag.AlignCenter, self._message)
 
     def _composed(self) -> QImage:
@@ -212,23 +247,23 @@ class FeatureMapsView(QWidget):
         for layer, rect in self._layout.labels:
             title, shape = LAYER_TITLES[layer]
             painter.setFont(label_font)
-            painter.setPen(QColor(40, 40, 50))
+            painter.setPen(theme.ink(self, "text"))
             painter.drawText(rect, top_left, title)
             painter.setFont(small_font)
-            painter.setPen(QColor(110, 115, 125))
+            painter.setPen(theme.ink(self, "muted"))
             painter.drawText(rect.adjusted(0, 15, 0, 0), top_left, shape)
-        grid = QPen(QColor(175, 178, 186), 1)
+        grid = QPen(theme.quiet_fill(self, 0.3), 1)
         painter.setFont(small_font)
         for tile in self._layout.tiles:  # frames just outside the tiles, so maps paint over none
             if tile is self._hover or (tile.layer, tile.index) in related:
-                colour = QColor(20, 20, 20) if tile is self._hover else QColor(255, 150, 0)
+                colour = theme.ink(self, "text" if tile is self._hover else "highlight")
                 painter.setPen(QPen(colour, 2))
                 painter.drawRect(tile.rect.adjusted(-1, -1, 1, 1))
             else:
                 painter.setPen(grid)
                 painter.drawRect(tile.rect.adjusted(-0.5, -0.5, 0.5, 0.5))
             if tile.layer == "output":
-                painter.setPen(QColor(60, 60, 70))
+                painter.setPen(theme.ink(self, "text"))
                 below = QRectF(tile.rect.left(), tile.rect.bottom() + 1, tile.rect.width(), 16)
                 painter.drawText(below, Qt.AlignmentFlag.AlignHCenter, str(tile.index))
         if self._layout.table is not None:
@@ -237,12 +272,12 @@ class FeatureMapsView(QWidget):
     def _paint_legend(self, painter: QPainter) -> None:
         bar = QRectF(LABEL_W, 6, max(120.0, min(240.0, self.width() - LABEL_W - 200)), 12)
         painter.fillRect(bar, gradient(bar.left(), bar.right()))
-        painter.setPen(QColor(150, 150, 160))
+        painter.setPen(theme.quiet_fill(self, 0.4))
         painter.drawRect(bar)
         font = QFont(painter.font())
         font.setPointSizeF(max(7.5, font.pointSizeF() * 0.85))
         painter.setFont(font)
-        painter.setPen(QColor(70, 75, 85))
+        painter.setPen(theme.ink(self, "text"))
         below = bar.bottom() + 2
         for x, text, align in (
             (bar.left(), f"−{SQUASH_LIMIT:.2f}", Qt.AlignmentFlag.AlignLeft),
@@ -270,8 +305,8 @@ class FeatureMapsView(QWidget):
                     (hover.layer == "C3" and hover.index == j)
                     or (hover.layer == "S2" and hover.index == i)
                 )
-                colour = QColor(255, 150, 0) if on and lit else QColor(60, 65, 80)
-                painter.setBrush(colour if on else QColor(210, 213, 220))
+                colour = theme.ink(self, "highlight" if lit else "text")
+                painter.setBrush(colour if on else theme.quiet_fill(self, 0.2))
                 r = min(cell_h, cell_w) * (0.36 if on else 0.14)
                 painter.drawEllipse(QPointF(cx, area.top() + (i + 0.5) * cell_h), r, r)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -349,6 +384,87 @@ class FeatureMapsView(QWidget):
             self.map_clicked.emit(tile.layer, index)
 
     def leaveEvent(self, event) -> None:
+        if self._cursor is None:
+            self._hover = None
+            self._invalidate()
+        super().leaveEvent(event)
+
+    # -- keyboard ----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrows move over the cells of a map and on to the next map; Page Up/Down jump a
+        map; Enter or Space enlarges it. The value under the cursor is the accessible
+        description (what a screen reader reads) and a tooltip."""
+        tiles = self._layout.tiles
+        key = event.key()
+        moves = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1),
+                 Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}  # fmt: skip
+        pages = (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+        enlarge = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+        if not tiles or key not in (*moves, *pages, *enlarge):
+            super().keyPressEvent(event)
+            return
+        index, row, col = self._cursor if self._cursor is not None else (0, 0, 0)
+        index = min(index, len(tiles) - 1)
+        rows, cols = tiles[index].shape
+        if key in enlarge:
+            tile = tiles[index]
+            self.map_clicked.emit(tile.layer, tile.index if tile.layer != "output" else 0)
+            return
+        if key in pages:
+            index = (index + (1 if key == Qt.Key.Key_PageDown else -1)) % len(tiles)
+            row = col = 0
+        elif self._cursor is not None:
+            d_row, d_col = moves[key]
+            row, col = row + d_row, col + d_col
+            if not (0 <= row < rows and 0 <= col < cols):  # off the edge: the next map
+                index = (index + (1 if d_row + d_col > 0 else -1)) % len(tiles)
+                rows, cols = tiles[index].shape
+                row = min(max(row, 0), rows - 1) if d_row == 0 else (0 if d_row > 0 else rows - 1)
+                col = min(max(col, 0), cols - 1) if d_col == 0 else (0 if d_col > 0 else cols - 1)
+        self._cursor = (index, row, col)
+        self._hover = tiles[index]
+        self._invalidate()
+        self._announce()
+        rect = tiles[index].rect
+        self.ensure_visible(rect)
+        where = self.mapToGlobal(rect.bottomLeft().toPoint())
+        QToolTip.showText(where, self._describe(tiles[index], row, col), self)
+
+    def ensure_visible(self, rect: QRectF) -> None:
+        """Scroll an enclosing scroll area so the keyboard's map is in view."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            centre = rect.center().toPoint()
+            parent.ensureVisible(centre.x(), centre.y(), int(rect.width()), int(rect.height()))
+
+    def focusInEvent(self, event) -> None:
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event) -> None:
+        self._cursor = None
         self._hover = None
         self._invalidate()
-        super().leaveEvent(event)
+        super().focusOutEvent(event)
+
+    def _announce(self) -> None:
+        """The cell under the keyboard cursor as plain text, for screen readers."""
+        tiles = self._layout.tiles
+        if self._cursor is None or self._cursor[0] >= len(tiles):
+            text = KEYBOARD_HELP
+        else:
+            index, row, col = self._cursor
+            text = re.sub(r"<br>", "; ", self._describe(tiles[index], row, col))
+            text = re.sub(r"<[^>]+>", "", text)
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
+            QAccessible.updateAccessibility(
+                QAccessibleEvent(self, QAccessible.Event.DescriptionChanged)
+            )
+
+    def cursor_text(self) -> str:
+        """What the keyboard cursor reads now (the accessible description)."""
+        return self.accessibleDescription()

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QToolTip, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ...preprocess import BACKGROUND_VALUE, FIELD, FIT_BOX, INK_VALUE, INPUT_SIZE
+from .. import theme
 from .colormap import gray_image
 
 STAGES = (
@@ -41,8 +42,8 @@ STAGES = (
     ),
 )
 
-CAPTION_HEIGHT = 20
 GAP = 8
+MAX_TILE = 220  # px: beyond this the stages only take room from the canvas
 
 
 class InputStagesView(QWidget):
@@ -53,10 +54,24 @@ class InputStagesView(QWidget):
         self._arrays: dict | None = None
         self._images: dict[str, QImage] = {}
         self.setMouseTracking(True)
-        self.setMinimumSize(4 * 64 + 3 * GAP, 64 + CAPTION_HEIGHT)
+        self.setMinimumSize(4 * 48 + 3 * GAP, 48 + self._caption_height())
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # square tiles as wide as the column allows
+        self.setSizePolicy(policy)
+
+    def _caption_height(self) -> int:
+        """Two lines: a caption too wide for its tile wraps instead of running into the next."""
+        return 2 * self.fontMetrics().lineSpacing() + 4
 
     def sizeHint(self) -> QSize:
-        return QSize(4 * 110 + 3 * GAP, 110 + CAPTION_HEIGHT)
+        return QSize(4 * 110 + 3 * GAP, 110 + self._caption_height())
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        side = max(48, min(MAX_TILE, (width - 3 * GAP) // 4))
+        return side + self._caption_height()
 
     def set_prepared(self, prepared) -> None:
         """Show a `PreparedInput`, or nothing for None (a blank drawing)."""
@@ -71,7 +86,7 @@ class InputStagesView(QWidget):
         return self._arrays is not None
 
     def _tile_side(self) -> int:
-        return max(24, min((self.width() - 3 * GAP) // 4, self.height() - CAPTION_HEIGHT))
+        return max(24, min((self.width() - 3 * GAP) // 4, self.height() - self._caption_height()))
 
     def _tile_rect(self, i: int) -> QRect:
         side = self._tile_side()
@@ -109,12 +124,17 @@ class InputStagesView(QWidget):
                     inner = QRectF(tile).adjusted(pad, pad, -pad, -pad)
                     painter.setPen(QPen(QColor(80, 160, 255, 170), 1, Qt.PenStyle.DashLine))
                     painter.drawRect(inner)
-            painter.setPen(QColor(70, 75, 85))
+            painter.setPen(theme.ink(self, "text"))
             painter.drawText(
                 QRect(
-                    tile.left() - GAP // 2, tile.bottom() + 2, tile.width() + GAP, CAPTION_HEIGHT
+                    tile.left() - GAP // 2,
+                    tile.bottom() + 2,
+                    tile.width() + GAP,
+                    self._caption_height(),
                 ),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                Qt.AlignmentFlag.AlignHCenter
+                | Qt.AlignmentFlag.AlignTop
+                | Qt.TextFlag.TextWordWrap,
                 caption,
             )
 

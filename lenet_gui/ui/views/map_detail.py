@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import QDialog, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from ...architecture import LAYER, MAP_LAYERS
+from .. import theme
+from ..screen_fit import fit_to_screen
 from .colormap import SQUASH_LIMIT, diverging_image
 from .explanations import layer_tooltip
 from .map_layout import F6_SHAPE, KERNELS
@@ -24,8 +36,12 @@ class ArrayView(QWidget):
         super().__init__(parent)
         self._array: np.ndarray | None = None
         self._image = QImage()
+        self._cursor = (0, 0)  # the keyboard's cell: row, column
         self.setMouseTracking(True)
         self.setMinimumSize(240, 120)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("Enlarged map")
+        self.setAccessibleDescription("Arrow keys move over the cells and read their values.")
 
     def set_array(self, array: np.ndarray | None, limit: float) -> None:
         self._array = None if array is None else np.asarray(array, dtype=np.float32)
@@ -45,7 +61,7 @@ class ArrayView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         if self._array is None:
-            painter.setPen(QColor(120, 120, 130))
+            painter.setPen(theme.ink(self, "muted"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Nothing drawn")
             return
         target = self._target()
@@ -60,8 +76,49 @@ class ArrayView(QWidget):
             for r in range(1, rows):
                 y = target.top() + r * cell
                 painter.drawLine(QPointF(target.left(), y), QPointF(target.right(), y))
-        painter.setPen(QPen(QColor(150, 150, 160), 1))
+        painter.setPen(QPen(theme.quiet_fill(self, 0.4), 1))
         painter.drawRect(target)
+        if self.hasFocus():  # the keyboard's cell, visibly
+            row, col = self._cursor
+            painter.setPen(QPen(theme.ink(self, "highlight"), 2))
+            painter.drawRect(
+                QRectF(target.left() + col * cell, target.top() + row * cell, cell, cell)
+            )
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrow keys move the cell cursor; its value becomes the accessible description.
+        Enter does what a click on the cell does."""
+        moves = {Qt.Key.Key_Left: (0, -1), Qt.Key.Key_Right: (0, 1),
+                 Qt.Key.Key_Up: (-1, 0), Qt.Key.Key_Down: (1, 0)}  # fmt: skip
+        if self._array is not None and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.cell_clicked.emit(*self._cursor)  # what a click on the cell does
+            return
+        if self._array is None or event.key() not in moves:
+            super().keyPressEvent(event)
+            return
+        rows, cols = self._array.shape
+        d_row, d_col = moves[event.key()]
+        row = min(max(self._cursor[0] + d_row, 0), rows - 1)
+        col = min(max(self._cursor[1] + d_col, 0), cols - 1)
+        self._cursor = (row, col)
+        text = self.cell_text(row, col)
+        self.setAccessibleDescription(text)
+        QAccessible.updateAccessibility(
+            QAccessibleEvent(self, QAccessible.Event.DescriptionChanged)
+        )
+        QToolTip.showText(self.mapToGlobal(self.rect().center()), text, self)
+        self.update()
+
+    def cell_text(self, row: int, col: int) -> str:
+        return f"row {row}, column {col}: {self._array[row, col]:+.3f}"
+
+    def focusInEvent(self, event) -> None:
+        self.update()
+        super().focusInEvent(event)
+
+    def focusOutEvent(self, event) -> None:
+        self.update()
+        super().focusOutEvent(event)
 
     def _cell_at(self, pos: QPointF) -> tuple[int, int] | None:
         if self._array is None:
@@ -80,7 +137,7 @@ class ArrayView(QWidget):
             QToolTip.hideText()
             return
         row, col = cell
-        text = f"row {row}, column {col}: <b>{self._array[row, col]:+.3f}</b>"
+        text = self.cell_text(row, col)
         QToolTip.showText(event.globalPosition().toPoint(), text, self)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -114,7 +171,8 @@ class MapDetailDialog(QDialog):
         self.setWindowTitle(title)
         self.view = ArrayView()
         hint = "" if layer == KERNELS else ", click a unit to see how it was computed"
-        header = QLabel(f"<b>{title}</b> — hover for values{hint}")
+        header = QLabel(f"<b>{title}</b> — hover or use the arrow keys for values{hint}")
+        header.setWordWrap(True)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setText(layer_tooltip(layer))
@@ -122,7 +180,7 @@ class MapDetailDialog(QDialog):
         layout.addWidget(header)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.caption)
-        self.resize(460, 560)
+        fit_to_screen(self, QSize(460, 560))
         self.view.cell_clicked.connect(self._on_view_cell_clicked)
 
     def unit_at(self, row: int, col: int) -> tuple[str, int, int, int] | None:

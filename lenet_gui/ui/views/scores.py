@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-SURE = QColor(35, 110, 190)
-UNSURE = QColor(215, 140, 30)
-OTHER = QColor(160, 170, 185)
-TRACK = QColor(234, 236, 240)
-MUTED = "#8a8f99"
+from .. import theme
 
 
 class ProbabilityBars(QWidget):
@@ -26,6 +22,9 @@ class ProbabilityBars(QWidget):
         self.setMinimumSize(160, 200)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         self.setToolTip("The probability of each digit (softmax of the output layer)")
+        self.setAccessibleName("Digit probabilities")
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # reachable, so a screen reader reads it
+        self._describe()
 
     def values(self) -> np.ndarray:
         return self._values.copy()
@@ -36,7 +35,24 @@ class ProbabilityBars(QWidget):
         )
         self._highlight = highlight
         self._unsure = unsure
+        self._describe()
         self.update()
+
+    def _describe(self) -> None:
+        """The values as text (they are otherwise only painted): the accessible description."""
+        if self._highlight is None:
+            text = "No digit read yet."
+        else:
+            text = ", ".join(f"{d}: {100 * float(v):.1f}%" for d, v in enumerate(self._values))
+        if text != self.accessibleDescription():
+            self.setAccessibleDescription(text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        self._paint()
+        if self.hasFocus():  # visible focus
+            painter = QPainter(self)
+            painter.setPen(theme.ink(self, "highlight"))
+            painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
 
     def sizeHint(self) -> QSize:
         return QSize(220, 300)
@@ -44,7 +60,7 @@ class ProbabilityBars(QWidget):
     def _row_height(self) -> float:
         return self.height() / 10
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def _paint(self) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         row = self._row_height()
@@ -53,26 +69,29 @@ class ProbabilityBars(QWidget):
         bar_h = min(row * 0.62, 22.0)
         font = painter.font()
         font.setPointSizeF(max(9.0, min(12.0, row * 0.36)))
+        text_colour, muted = theme.ink(self, "text"), theme.ink(self, "muted")
+        accent = theme.ink(self, "unsure" if self._unsure else "sure")
+        track_colour, other = theme.quiet_fill(self, 0.1), theme.quiet_fill(self, 0.35)
         for digit in range(10):
             top = digit * row + (row - bar_h) / 2
             chosen = digit == self._highlight
             font.setBold(chosen)
             painter.setFont(font)
-            painter.setPen(QColor(30, 30, 40) if chosen else QColor(90, 95, 105))
+            painter.setPen(text_colour if chosen else muted)
             label_rect = QRectF(0, digit * row, label_w, row)
             painter.drawText(label_rect, Qt.AlignmentFlag.AlignCenter, str(digit))
             track = QRectF(label_w + 4, top, bar_w, bar_h)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(TRACK)
+            painter.setBrush(track_colour)
             painter.drawRoundedRect(track, 3, 3)
             value = float(self._values[digit])
             if value > 0:
-                colour = (UNSURE if self._unsure else SURE) if chosen else OTHER
+                colour = accent if chosen else other
                 painter.setBrush(colour)
                 painter.drawRoundedRect(
                     QRectF(track.x(), top, max(2.0, bar_w * value), bar_h), 3, 3
                 )
-            painter.setPen(QColor(30, 30, 40) if chosen else QColor(90, 95, 105))
+            painter.setPen(text_colour if chosen else muted)
             value_rect = QRectF(track.right() + 4, digit * row, value_w, row)
             text = f"{100 * value:.1f}%" if self._highlight is not None else "–"
             painter.drawText(
@@ -127,7 +146,7 @@ class PredictionPanel(QWidget):
         if self._colour != colour:
             self._colour = colour
             palette = self.digit_label.palette()
-            palette.setColor(QPalette.ColorRole.WindowText, QColor(colour))
+            palette.setColor(QPalette.ColorRole.WindowText, theme.ink(self, colour))
             self.digit_label.setPalette(palette)
         if self.caption.text() != caption:
             self.caption.setText(caption)
@@ -154,13 +173,13 @@ class PredictionPanel(QWidget):
         self._fit_digits(number)
         sure = f"{100 * prediction.confidence:.0f}% sure" + (", not sure" * prediction.unsure)
         caption = f"Digit {chosen + 1} of {len(number)}: {prediction.digit} ({sure})"
-        self._set(number, SURE.name(), caption + "\nClick a digit's tag to look at it")
+        self._set(number, "sure", caption + "\nClick a digit's tag to look at it")
 
     def show_loading(self, text: str = "Loading the model…") -> None:
         self.shown_number = None
         self._fit_digits("")
         self.shown_digit = None
-        self._set("…", MUTED, text)
+        self._set("…", "muted", text)
         self.bars.set_values(None, None, False)
 
     def show_blank(self, text: str | None = None) -> None:
@@ -168,7 +187,7 @@ class PredictionPanel(QWidget):
         self._fit_digits("")
         self.shown_digit = None
         invitation = "Draw a digit on the canvas,\nor drop an image of one there"
-        self._set("?", "#c4c8d0", text or invitation)
+        self._set("?", "muted", text or invitation)
         self.bars.set_values(None, None, False)
 
     def show_prediction(self, prediction) -> None:
@@ -184,7 +203,7 @@ class PredictionPanel(QWidget):
                 f"Not sure: maybe {digit} ({100 * probs[digit]:.0f}%)\n"
                 f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
             )
-            self._set(f"{digit}?", UNSURE.name(), caption)
+            self._set(f"{digit}?", "unsure", caption)
         else:
-            self._set(str(digit), SURE.name(), f"{100 * prediction.confidence:.1f}% sure")
+            self._set(str(digit), "sure", f"{100 * prediction.confidence:.1f}% sure")
         self.bars.set_values(probs, digit, prediction.unsure)

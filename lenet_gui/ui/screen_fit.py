@@ -1,0 +1,76 @@
+"""Windows that fit the screen they open on, from 640x480 up, and scroll where they must.
+
+A window asks for its preferred size; it gets at most the screen's available area (less the
+window frame), centred on it. Content with a large minimum size goes into `scrolling()` so the
+window itself has a small minimum and the rest scrolls instead of being cut off.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
+# The frame a window manager adds (title bar, borders) before the window is shown and the real
+# one is known: a generous guess so the title bar stays on screen.
+FRAME_GUESS = QSize(16, 40)
+
+
+def available_area(window: QWidget) -> QRect:
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry()
+
+
+def frame_extra(window: QWidget) -> QSize:
+    """What the frame adds to the window's size: measured once shown, else FRAME_GUESS."""
+    if window.isVisible():
+        frame, inner = window.frameGeometry(), window.geometry()
+        extra = QSize(frame.width() - inner.width(), frame.height() - inner.height())
+        if extra.width() > 0 or extra.height() > 0:
+            return extra
+    return FRAME_GUESS
+
+
+def fitted_size(window: QWidget, preferred: QSize) -> QSize:
+    """`preferred`, shrunk to the available screen area less the frame."""
+    area, extra = available_area(window), frame_extra(window)
+    return QSize(
+        max(1, min(preferred.width(), area.width() - extra.width())),
+        max(1, min(preferred.height(), area.height() - extra.height())),
+    )
+
+
+def fit_to_screen(window: QWidget, preferred: QSize | None = None) -> None:
+    """Resize `window` to `preferred` (default: its current size) within the screen, and move
+    it so that its whole frame is on the screen."""
+    size = fitted_size(window, preferred or window.size())
+    window.resize(size)
+    area, extra = available_area(window), frame_extra(window)
+    frame = QRect(window.pos(), size + extra)
+    x = min(max(frame.x(), area.left()), area.right() + 1 - frame.width())
+    y = min(max(frame.y(), area.top()), area.bottom() + 1 - frame.height())
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
+
+
+def centre_on_screen(window: QWidget, preferred: QSize) -> None:
+    """Size `window` as `fit_to_screen` does and centre it on its screen."""
+    size = fitted_size(window, preferred)
+    window.resize(size)
+    area, extra = available_area(window), frame_extra(window)
+    window.move(
+        area.left() + (area.width() - size.width() - extra.width()) // 2,
+        area.top() + (area.height() - size.height() - extra.height()) // 2,
+    )
+
+
+def scrolling(content: QWidget, name: str) -> QScrollArea:
+    """`content` in a frameless scroll area that resizes it: it fills the area while there is
+    room, and scrolls (instead of being cut) when the window is smaller than its minimum.
+    `name` is the area's accessible name (what a screen reader says on reaching it)."""
+    area = QScrollArea()
+    area.setAccessibleName(name)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    return area
