@@ -1,0 +1,83 @@
+"""Keyboard and screen readers: every view reachable and readable without the mouse."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMenu
+
+STROKE = [[(150, 40), (140, 240)]]
+
+
+def test_arrow_keys_read_the_feature_maps_and_enter_enlarges_one(window, draw, settle):
+    draw(window.canvas, STROKE)
+    settle()
+    view = window.feature_view
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_PageDown)  # the second map (C1 kernel 1, kernels shown)
+    first = view.tiles()[1]
+    assert view.cursor_text().startswith(f"{first_name(first)}, row 0, column 0")
+    QTest.keyClick(view, Qt.Key.Key_Right)
+    assert ", row 0, column 1" in view.cursor_text()
+    for _ in range(first.shape[1]):  # past the right edge: on to the next map
+        QTest.keyClick(view, Qt.Key.Key_Right)
+    assert view.cursor_text().startswith(first_name(view.tiles()[2]))
+    assert re.search(r": [+-]\d\.\d{3}", view.cursor_text())  # the value, as text
+    QTest.keyClick(view, Qt.Key.Key_Return)
+    assert len(window._details) == 1
+    detail = window._details[0].view
+    detail.setFocus()
+    QTest.keyClick(detail, Qt.Key.Key_Down)
+    QTest.keyClick(detail, Qt.Key.Key_Right)
+    assert re.fullmatch(r"row 1, column 1: [+-]\d\.\d{3}", detail.accessibleDescription())
+
+
+def first_name(tile) -> str:
+    kind = "C1 kernel" if tile.layer == "C1 kernels" else f"{tile.layer} map"
+    return f"{kind} {tile.index}"
+
+
+def test_the_scores_are_readable_as_text(window, draw, settle):
+    bars = window.prediction_panel.bars
+    assert bars.accessibleName() == "Digit probabilities"
+    assert bars.accessibleDescription() == "No digit read yet."
+    draw(window.canvas, STROKE)
+    settle()
+    values = window.current_inspection().prediction.probabilities
+    described = bars.accessibleDescription()
+    assert described.startswith(f"0: {100 * values[0]:.1f}%, 1: {100 * values[1]:.1f}%")
+    assert described.count("%") == 10
+    assert window.canvas.accessibleDescription().startswith("Read as 1, ")
+
+
+def test_menu_mnemonics_are_unique_in_each_menu(window):
+    def letters(actions) -> list[str]:
+        found = []
+        for action in actions:
+            match = re.search(r"&(\w)", action.text().replace("&&", ""))
+            if match:
+                found.append(match.group(1).lower())
+        return found
+
+    bar = letters(window.menuBar().actions())
+    assert len(bar) == len(set(bar)), bar
+    for top in window.menuBar().actions():
+        menu: QMenu = top.menu()
+        keys = letters(a for a in menu.actions() if not a.isSeparator())
+        assert len(keys) == len(set(keys)), (top.text(), keys)
+
+
+def test_the_correct_column_shows_100_percent_in_full(qtbot):
+    from lenet_gui.ui.retrain.results import RetrainResults
+
+    results = RetrainResults()
+    qtbot.addWidget(results)
+    results._fill_confusion(np.diag(np.full(10, 50)), np.ones(10))
+    table = results.confusion
+    text = table.item(0, 10).text()
+    assert text.startswith("100")
+    needed = table.fontMetrics().horizontalAdvance(text)
+    assert table.columnWidth(10) >= needed + 4
