@@ -125,6 +125,7 @@ def main() -> int:
             Path(args.shots).mkdir(parents=True, exist_ok=True)
             top.grab().save(str(Path(args.shots) / f"{name}.png"))
     report["painted_low_contrast"] = low_contrast_painted_colours(window)
+    report["numbers"] = [retrain.mnist_images.text(), retrain.learning_rate.text()]
     print("PROBE " + json.dumps(report))
     sys.stdout.flush()
     retrain.shutdown()

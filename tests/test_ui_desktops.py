@@ -59,3 +59,6 @@ def test_the_app_fits_reads_well_and_names_its_widgets(tmp_path, case):
     assert report["low_contrast"] == []
     assert report["painted_low_contrast"] == []
     assert report["unnamed"] == []
+    images, rate = report["numbers"]  # one format whatever the locale: "10,000", "0.00050"
+    assert images.endswith(" images an epoch") and "." not in images, images
+    assert rate.startswith("0.") and "," not in rate, rate

@@ -81,3 +81,30 @@ def test_the_correct_column_shows_100_percent_in_full(qtbot):
     assert text.startswith("100")
     needed = table.fontMetrics().horizontalAdvance(text)
     assert table.columnWidth(10) >= needed + 4
+
+
+def test_the_learning_rate_takes_a_dot_or_a_comma_under_a_german_locale(qtbot):
+    from PySide6.QtCore import QLocale
+    from PySide6.QtWidgets import QDoubleSpinBox
+
+    from lenet_gui.ui.numbers import DecimalSpinBox
+
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        plain, box = QDoubleSpinBox(), DecimalSpinBox()
+        for spin in (plain, box):
+            qtbot.addWidget(spin)
+            spin.setDecimals(5)
+            spin.setRange(1e-5, 0.1)
+            spin.setValue(0.0005)
+        assert plain.text() == "0,00050"  # what a German desktop showed beside "10,001"
+        assert box.text() == "0.00050"
+        box.show()
+        for typed, value in (("0.001", 0.001), ("0,002", 0.002)):
+            box.lineEdit().selectAll()
+            QTest.keyClicks(box, typed)
+            QTest.keyClick(box, Qt.Key.Key_Return)
+            assert box.value() == value, typed
+    finally:
+        QLocale.setDefault(before)

@@ -18,12 +18,13 @@ import sys
 import time
 import traceback
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QLocale, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import __version__, paths
 from ..logs import setup_logging, where_logged
+from .numbers import NUMBER_LOCALE
 
 PROBE_ENV = "LENET_GUI_STARTUP_PROBE"
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ def run_app(argv: list[str] | None = None) -> int:
         log.info("removed %d temporary files left by interrupted saves", removed)
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     try:
+        QLocale.setDefault(NUMBER_LOCALE)  # one number format in every widget
         app.setApplicationName(paths.APP_NAME)
         app.setApplicationVersion(__version__)
         icon = paths.resource_path("icon.png")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -76,7 +76,7 @@ class DrawingCanvas(QWidget):
 
     strokes_changed = Signal()  # the drawing changed: a point, a stroke, an undo, a resize...
     history_changed = Signal()  # what undo and redo can do changed
-    file_dropped = Signal(str)  # a local file was dropped onto the canvas
+    files_dropped = Signal(list)  # QUrls dropped onto the canvas (files, in order)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -308,7 +308,9 @@ class DrawingCanvas(QWidget):
                 self._history.begin_group()
                 self._erase_at(point)
                 self.history_changed.emit()
-        elif button == Qt.MouseButton.LeftButton and not self._erasing and self._active is None:
+        elif button == Qt.MouseButton.LeftButton and not self._erasing:
+            if self._active is not None:  # the last release never came: that stroke is done
+                self._finish_stroke(None)
             self._active = [point]
             self._side = self.side()
             self._update_around(pos, pos)
@@ -321,6 +323,7 @@ class DrawingCanvas(QWidget):
         point = (pos.x(), pos.y())
         previous = self._hover
         self._hover = pos
+        self._end_lost_press(event.buttons())
         if self._active is not None:
             last = QPointF(*self._active[-1])
             self._active.append(point)
@@ -336,17 +339,7 @@ class DrawingCanvas(QWidget):
         pos = event.position()
         point = (pos.x(), pos.y())
         if self._active is not None and event.button() == Qt.MouseButton.LeftButton:
-            if point != self._active[-1]:
-                self._active.append(point)
-            stroke, self._active = Stroke(self._active, self.side()), None
-            self._history.add_stroke(stroke)
-            painter = QPainter(self._image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            paint_stroke(painter, stroke.points, self.pen_width())
-            painter.end()
-            self.update()
-            self.strokes_changed.emit()
-            self.history_changed.emit()
+            self._finish_stroke(point)
         elif self._erasing and event.button() in (
             Qt.MouseButton.RightButton,
             Qt.MouseButton.LeftButton,
@@ -354,6 +347,35 @@ class DrawingCanvas(QWidget):
             self._end_erase()
             self.history_changed.emit()
         event.accept()
+
+    def _finish_stroke(self, point: Point | None) -> None:
+        """End the stroke being drawn (at `point`, if the release came with one)."""
+        if point is not None and point != self._active[-1]:
+            self._active.append(point)
+        stroke, self._active = Stroke(self._active, self.side()), None
+        self._history.add_stroke(stroke)
+        painter = QPainter(self._image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        paint_stroke(painter, stroke.points, self.pen_width())
+        painter.end()
+        self.update()
+        self.strokes_changed.emit()
+        self.history_changed.emit()
+
+    def _end_lost_press(self, buttons) -> None:
+        """The pen never stays down: a shortcut that opened a dialog mid-stroke (F1, Ctrl+O...)
+        takes the button's release, so a move with no button held ends the stroke or the
+        erasing there, and adds nothing."""
+        if self._active is not None and not buttons & Qt.MouseButton.LeftButton:
+            self._finish_stroke(None)
+        if self._erasing and not buttons & (Qt.MouseButton.LeftButton | Qt.MouseButton.RightButton):
+            self._end_erase()
+            self.history_changed.emit()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowDeactivate:  # a dialog took the mouse mid-stroke
+            self._end_lost_press(Qt.MouseButton.NoButton)
+        return super().event(event)
 
     def leaveEvent(self, event) -> None:
         if self._hover is not None:
@@ -376,15 +398,15 @@ class DrawingCanvas(QWidget):
             self.strokes_changed.emit()
 
     def dragEnterEvent(self, event) -> None:
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if urls and urls[0].isLocalFile():
+        if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
+        """Hands every dropped URL on (`files_dropped`); the window opens the first file."""
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if urls and urls[0].isLocalFile():
+        if urls:
             event.acceptProposedAction()
-            self.file_dropped.emit(urls[0].toLocalFile())
+            self.files_dropped.emit(list(urls))
 
 
 class CanvasHolder(QWidget):

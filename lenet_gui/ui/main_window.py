@@ -39,6 +39,7 @@ from ..preprocess import Drawing, prepare_drawing
 from ..segmentation import plan_drawing, plan_image
 from ..strokes import Picture
 from .canvas import CanvasHolder, DrawingCanvas
+from .clipboard import ClipboardActions, add_picture_buttons, local_files
 from .explain.integration import install_explain
 from .images import png_bytes
 from .lab.menu import LabMenu
@@ -58,7 +59,6 @@ log = logging.getLogger(__name__)
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
-MODEL_SUFFIXES = (".pt", ".pth")
 BRUSH_STEPS = 200  # slider units per canvas side: 1 step = 0.5% of the side
 
 
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self._build_views()
         self._build_actions()
         self._build_menus_and_toolbar()
+        self.clipboard = ClipboardActions(self)  # paste, copy and save pictures, drops
         install_retrain(self)
         self.explain = install_explain(self)
         self._restore()
@@ -156,6 +157,16 @@ class MainWindow(QMainWindow):
             )
             return False
         self.settings.last_folder = str(path.parent)
+        self.show_picture(picture)
+        return True
+
+    def open_picture(self, image, name: str) -> bool:
+        """Show a Pillow image (a pasted one) on the canvas and classify it."""
+        try:
+            picture = Picture.from_image(image, name)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self, "Cannot open image", f"{name} has no usable pixels:\n{exc}")
+            return False
         self.show_picture(picture)
         return True
 
@@ -221,7 +232,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_pen_fraction(self.settings.pen_fraction)
         self.canvas.strokes_changed.connect(self._on_canvas_strokes_changed)
         self.canvas.history_changed.connect(self._on_canvas_history_changed)
-        self.canvas.file_dropped.connect(self._on_canvas_file_dropped)
+        self.canvas.files_dropped.connect(self._on_canvas_files_dropped)
         self.canvas.installEventFilter(self)
         self.number_overlay = NumberOverlay(self.canvas)
         self.number_overlay.digit_chosen.connect(self._on_number_overlay_digit_chosen)
@@ -356,13 +367,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        self.file_menu = file_menu = bar.addMenu("&File")
         file_menu.addActions(
             [self.open_image_action, self.save_png_action, self.save_strokes_action]
         )
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        edit_menu = bar.addMenu("&Edit")
+        self.edit_menu = edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action, self.clear_action])
         edit_menu.addSeparator()
         edit_menu.addActions(
@@ -609,11 +620,12 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(self.canvas.can_undo())
         self.redo_action.setEnabled(self.canvas.can_redo())
 
-    def _on_canvas_file_dropped(self, path: str) -> None:
-        if Path(path).suffix.lower() in MODEL_SUFFIXES:
-            self.open_model_file(path)
+    def _on_canvas_files_dropped(self, urls: list) -> None:
+        files = local_files(urls)
+        if files:
+            self.clipboard.open_files(files)
         else:
-            self.open_image_file(path)
+            self.statusBar().showMessage("Only local files can be dropped here", 5000)
 
     def _on_feature_view_map_clicked(self, layer: str, index: int) -> None:
         dialog = MapDetailDialog(layer, index, C3_TABLE, self)
@@ -621,6 +633,8 @@ class MainWindow(QMainWindow):
         dialog.unit_clicked.connect(self.unit_clicked)
         activations = self._inspection.activations if self._inspection is not None else None
         dialog.show_data(activations, self._kernels())
+        name = dialog.windowTitle().split(" — ")[0]
+        dialog.layout().addLayout(add_picture_buttons(dialog, self, dialog.view, name))
         self._details.append(dialog)
         dialog.show()
 

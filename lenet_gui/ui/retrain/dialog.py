@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -50,6 +49,7 @@ from ...retraining import (
 )
 from ...samples import SampleStore, holdout_split
 from .. import theme
+from ..numbers import DecimalSpinBox, use_number_format
 from ..screen_fit import centre_on_screen, scrolling
 from ..settings import open_qsettings
 from .mnist_source import MnistSource
@@ -152,6 +152,7 @@ class RetrainDialog(QDialog):
         for check in (self.use_mnist, self.use_samples):
             check.toggled.connect(self._on_settings_changed)
         for spin in (self.mnist_images, self.user_share, self.holdout):
+            use_number_format(spin)  # "10,000 images", as every other text says it
             spin.valueChanged.connect(self._on_settings_changed)
         return box
 
@@ -171,7 +172,7 @@ class RetrainDialog(QDialog):
         self.batch_size = QComboBox()
         for size in (32, 64, 128, 256):
             self.batch_size.addItem(str(size), size)
-        self.learning_rate = QDoubleSpinBox()
+        self.learning_rate = DecimalSpinBox()  # "0.001" and "0,001" alike
         self.learning_rate.setDecimals(5)
         self.learning_rate.setRange(1e-5, 0.1)
         self.learning_rate.setSingleStep(1e-4)
@@ -186,6 +187,7 @@ class RetrainDialog(QDialog):
         form.addRow("Learning rate:", self.learning_rate)
         form.addRow(self.augment)
         form.addRow(self.estimate)
+        use_number_format(self.epochs)
         self.epochs.valueChanged.connect(self._on_settings_changed)
         self.batch_size.currentIndexChanged.connect(self._on_settings_changed)
         self.learning_rate.valueChanged.connect(self._on_settings_changed)
