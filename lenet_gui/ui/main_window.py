@@ -46,7 +46,7 @@ from .lab.menu import LabMenu
 from .lab.onnx_action import OnnxExportAction
 from .model_loader import ModelLoader
 from .retrain.integration import install_retrain
-from .screen_fit import centre_on_screen, fit_to_screen, scrolling
+from .screen_fit import centre_on_screen, elide_status_messages, fit_to_screen, scrolling
 from .settings import PEN_FRACTION_RANGE, Settings
 from .views.explanations import ABOUT_HTML
 from .views.feature_maps import FeatureMapsView
@@ -277,6 +277,7 @@ class MainWindow(QMainWindow):
         )
         self.statusBar().addPermanentWidget(self.timing_label)
         self.statusBar().addPermanentWidget(self.model_label)
+        elide_status_messages(self.statusBar(), [self.timing_label, self.model_label])
 
     def _action(self, text: str, slot, shortcuts=(), tip: str = "", checkable=False) -> QAction:
         action = QAction(text, self)

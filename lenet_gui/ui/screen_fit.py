@@ -7,13 +7,14 @@ window itself has a small minimum and the rest scrolls instead of being cut off.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QStatusBar, QWidget
 
 # The frame a window manager adds (title bar, borders) before the window is shown and the real
 # one is known: a generous guess so the title bar stays on screen.
 FRAME_GUESS = QSize(16, 40)
+ELIDED_TIMEOUT_MS = 10_000
 
 
 def available_area(window: QWidget) -> QRect:
@@ -74,3 +75,32 @@ def scrolling(content: QWidget, name: str) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(content)
     return area
+
+
+def elide_status_messages(bar: QStatusBar, permanent: list[QWidget]) -> None:
+    """Status messages that do not fit beside the `permanent` widgets (timing, model) end in
+    "…" with a gap before them, instead of running into them; the whole text is the tooltip.
+    An elided message stays ELIDED_TIMEOUT_MS (QStatusBar does not tell the original timeout)."""
+    busy = []
+
+    def fit(message: str) -> None:
+        if busy or not message:
+            bar.setToolTip("")
+            return
+        room = bar.width() - 24  # the size grip and margins
+        for child in permanent:
+            if child.isVisible():
+                room -= child.width() + 12  # what QStatusBar keeps between them, and a gap
+        metrics = bar.fontMetrics()
+        if metrics.horizontalAdvance(message) <= room:
+            bar.setToolTip("")
+            return
+        shown = metrics.elidedText(message, Qt.TextElideMode.ElideRight, max(room, 40))
+        busy.append(True)
+        try:
+            bar.showMessage(shown, ELIDED_TIMEOUT_MS)
+        finally:
+            busy.clear()
+        bar.setToolTip(message)
+
+    bar.messageChanged.connect(fit)

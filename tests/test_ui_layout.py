@@ -1,0 +1,39 @@
+"""Layout at small sizes, in process (the desktop probe checks whole windows on small and
+scaled screens in a fresh process: tests/test_ui_desktops.py)."""
+
+from __future__ import annotations
+
+from lenet_gui.ui.views.input_view import STAGES
+
+
+def test_long_status_messages_stop_before_the_timing_label(window, qtbot):
+    window.resize(700, 500)
+    window.timing_label.setText("1.2 ms")
+    qtbot.wait(10)
+    long = "Opened lenet5-finetuned-20261129-154500Z.pt — created: 2026-11-29, " * 2
+    window.statusBar().showMessage(long, 5000)
+    shown = window.statusBar().currentMessage()
+    assert shown.endswith("…") and long.startswith(shown[:-1])
+    metrics = window.statusBar().fontMetrics()
+    timing_left = window.timing_label.mapTo(
+        window.statusBar(), window.timing_label.rect().topLeft()
+    )
+    assert metrics.horizontalAdvance(shown) < timing_left.x()
+    assert window.statusBar().toolTip() == long
+
+
+def test_input_stage_captions_fit_their_tiles_at_800x600(window, qtbot, draw, settle):
+    window.resize(788, 564)
+    qtbot.wait(20)
+    view = window.input_view
+    side = view._tile_side()
+    metrics = view.fontMetrics()
+    for _, caption, _ in STAGES:  # each word within its tile and the gap: wraps, never runs on
+        assert all(metrics.horizontalAdvance(word) <= side + 8 for word in caption.split())
+    assert view.height() >= side + 2 * metrics.lineSpacing()
+
+
+def test_the_input_stages_use_the_space_of_a_large_window(window, qtbot):
+    window.resize(1600, 1000)
+    qtbot.wait(20)
+    assert window.input_view._tile_side() > 120  # it stayed 94 px with space beside it
