@@ -167,6 +167,8 @@ def interactive(widget) -> bool:
         return False  # a scroll area's own scroll bars
     if isinstance(widget, (QAbstractButton, QAbstractSlider)):
         return True
+    if widget.hasMouseTracking() and type(widget).__module__.startswith("lenet_gui"):
+        return True  # the app's own views that answer the pointer (canvas, maps, stages...)
     return widget.focusPolicy() != Qt.FocusPolicy.NoFocus
 
 

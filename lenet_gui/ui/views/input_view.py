@@ -54,6 +54,10 @@ class InputStagesView(QWidget):
         self._arrays: dict | None = None
         self._images: dict[str, QImage] = {}
         self.setMouseTracking(True)
+        self.setAccessibleName("What the network sees")
+        self.setAccessibleDescription(
+            "The preprocessing stages: " + ", ".join(caption for _, caption, _ in STAGES)
+        )
         self.setMinimumSize(4 * 48 + 3 * GAP, 48 + self._caption_height())
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)  # square tiles as wide as the column allows
