@@ -163,8 +163,11 @@ def interactive(widget) -> bool:
     parent = widget.parent()
     if isinstance(parent, QAbstractScrollArea) and widget is parent.viewport():
         return False
-    if isinstance(widget, QAbstractSlider) and isinstance(widget.parent(), QAbstractScrollArea):
-        return False  # a scroll area's own scroll bars
+    holder = widget.parentWidget()
+    while isinstance(widget, QAbstractSlider) and holder is not None:
+        if isinstance(holder, QAbstractScrollArea):
+            return False  # a scroll area's own scroll bars (Qt names them for the area)
+        holder = holder.parentWidget()
     if isinstance(widget, (QAbstractButton, QAbstractSlider)):
         return True
     if widget.hasMouseTracking() and type(widget).__module__.startswith("lenet_gui"):
