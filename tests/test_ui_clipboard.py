@@ -80,8 +80,8 @@ def test_dropping_several_files_opens_the_first_image_and_says_how_many_were_ign
     window, tmp_path, settle
 ):
     first = one_png(tmp_path / "one.png")
-    others = [tmp_path / "b.png", tmp_path / "c.txt"]
-    urls = [QUrl.fromLocalFile(str(p)) for p in (first, *others)]
+    files = [tmp_path / "notes.txt", first, tmp_path / "c.png"]
+    urls = [QUrl.fromLocalFile(str(p)) for p in files]
     window._on_canvas_files_dropped(urls)
     settle()
     assert window.canvas.has_backdrop()

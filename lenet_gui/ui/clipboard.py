@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QWidget
 from .images import png_bytes
 
 MODEL_SUFFIXES = (".pt", ".pth")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 INPUT_SCALE = 8  # the 32x32 input is copied as 256x256, each pixel a sharp 8x8 block
 
 
@@ -116,10 +117,12 @@ class ClipboardActions:
         return False
 
     def open_files(self, files: list[Path]) -> bool:
-        """Open the first image or checkpoint among `files`; say how many were left out."""
+        """Open the first image or checkpoint among `files` (by name; else the first file);
+        say how many were left out."""
         if not files:
             return False
-        first, ignored = files[0], len(files) - 1
+        known = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES + MODEL_SUFFIXES]
+        first, ignored = (known or files)[0], len(files) - 1
         if first.suffix.lower() in MODEL_SUFFIXES:
             opened = self.window.open_model_file(first)
         else:
