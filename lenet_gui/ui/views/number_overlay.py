@@ -13,9 +13,14 @@ from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QPushButton, QWidget
 
-from .scores import SURE, UNSURE
+from .. import theme
 
-OTHER = QColor(120, 128, 140)
+# The boxes sit on the canvas's white paper and the tags carry white text: colours at 4.5:1
+# against white serve both, in light and dark themes alike.
+_WHITE = QColor(255, 255, 255)
+SURE = theme.readable(theme.ACCENTS["sure"], _WHITE)
+UNSURE = theme.readable(theme.ACCENTS["unsure"], _WHITE)
+OTHER = theme.readable(QColor(120, 128, 140), _WHITE)
 TAG_HEIGHT = 22
 
 
