@@ -47,6 +47,13 @@ def main(folder: str) -> int:
     for path, version in sorted(by_file.items()):
         if version == newest:
             print(f"  {path.relative_to(folder)}")
+    rest = [v for v in by_file.values() if v != newest]
+    if rest:
+        below = max(rest)
+        print(f"without those: {'.'.join(map(str, below))}, needed by:")
+        for path, version in sorted(by_file.items()):
+            if version == below:
+                print(f"  {path.relative_to(folder)}")
     return 0
 
 
