@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAccessible,
     QAccessibleEvent,
@@ -39,6 +39,19 @@ EMPTY = np.uint32(0xFFECEDF0)  # a tile with nothing to show yet
 KEYBOARD_HELP = (
     "The feature maps of every layer. Arrow keys move over a map's cells and on to the next "
     "map, Page Up and Page Down jump a map, Enter enlarges it."
+)
+
+
+KEYS = (
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Return,
+    Qt.Key.Key_Enter,
+    Qt.Key.Key_Space,
 )
 
 
@@ -439,6 +452,14 @@ class FeatureMapsView(QWidget):
         if parent is not None:
             centre = rect.center().toPoint()
             parent.ensureVisible(centre.x(), centre.y(), int(rect.width()), int(rect.height()))
+
+    def event(self, event) -> bool:
+        """The keys of the map cursor are this view's while it has the focus, even where the
+        window has a shortcut for them (Enter labels a typed number there)."""
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in KEYS:
+            event.accept()
+            return True
+        return super().event(event)
 
     def focusInEvent(self, event) -> None:
         self.update()
