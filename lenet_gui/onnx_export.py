@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .atomic import write_bytes
 from .model import LeNet5
 
 OPSET = 17
@@ -41,12 +42,11 @@ def _require(module: str) -> None:
 
 
 def export_onnx(model: LeNet5, path: str | os.PathLike) -> Path:
-    """Write `model` to `path` as ONNX, atomically (a temporary file, then a rename).
+    """Write `model` to `path` as ONNX, atomically (`atomic.write_bytes`).
     OnnxUnavailable without onnx; OSError if the file cannot be written."""
     _require("onnx")
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-    os.close(fd)
+    buffer = io.BytesIO()
     was_training = model.training
     model.eval()
     try:
@@ -55,17 +55,16 @@ def export_onnx(model: LeNet5, path: str | os.PathLike) -> Path:
             torch.onnx.export(
                 model,
                 (torch.zeros(1, 1, 32, 32),),
-                tmp,
+                buffer,
                 dynamo=False,
                 opset_version=OPSET,
                 input_names=["input"],
                 output_names=["logits"],
                 dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
             )
-        os.replace(tmp, path)
     finally:
-        Path(tmp).unlink(missing_ok=True)
         model.train(was_training)
+    write_bytes(path, buffer.getvalue())  # atomic: a failure keeps any previous file
     return path
 
 

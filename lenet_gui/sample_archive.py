@@ -18,7 +18,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from .atomic import write_atomically
 from .preprocess import INPUT_SIZE, Drawing
 from .samples import Sample, SampleStore
 
@@ -57,14 +57,15 @@ class ImportReport:
 
 
 def export_samples(samples: list[Sample], path: str | os.PathLike) -> Path:
-    """Write `samples` to a zip at `path`, atomically (a temporary file, then a rename)."""
+    """Write `samples` to a zip at `path`, atomically (`atomic.write_atomically`; a failure
+    raises atomic.SaveError, an OSError, and keeps any previous file)."""
     path = Path(path)
     rows = io.StringIO()
     writer = csv.writer(rows, lineterminator="\n")
     writer.writerow(COLUMNS)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
+
+    def write(fh) -> None:
+        with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as archive:
             for s in samples:
                 image, strokes = f"images/{s.id}.png", f"strokes/{s.id}.json"
                 png = io.BytesIO()
@@ -73,10 +74,8 @@ def export_samples(samples: list[Sample], path: str | os.PathLike) -> Path:
                 archive.writestr(strokes, json.dumps(s.drawing.to_dict()))
                 writer.writerow([s.id, s.label, image, strokes, s.created])
             archive.writestr(LABELS, rows.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, write)
     return path
 
 

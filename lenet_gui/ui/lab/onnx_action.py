@@ -36,7 +36,7 @@ class OnnxExportAction(QAction):
     """Added to the Model menu; enabled once a model is loaded (`window.loaded_model`)."""
 
     def __init__(self, window: QMainWindow):
-        super().__init__("Export as &ONNX…", window)
+        super().__init__("E&xport as ONNX…", window)
         self.window_ = window
         self.setToolTip("Save the active model as ONNX (needs the optional onnx packages)")
         self.task = LabTask(self)
