@@ -177,3 +177,36 @@ def test_the_dock_is_built_only_when_first_shown(window):
     window.explain.toggle_action.trigger()
     assert window.explain.panel is not None and window.explain.overlay is not None
     assert "= 60,000" in window.explain.panel.network.text.text()  # filled in when built
+
+
+def test_a_result_after_the_window_is_gone_ends_the_thread_quietly(qapp, monkeypatch):
+    """The worker's QObject can be deleted while its thread computes (the window closed
+    without `stop()`, or stop's bounded wait ran out): the late result must not raise in the
+    thread ("Signal source has been deleted")."""
+    import threading
+
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    import lenet_gui.attribution
+    from lenet_gui.ui.explain.worker import AttributionWorker
+
+    release, started, raised = threading.Event(), threading.Event(), []
+
+    def slow_attribute(*args):
+        started.set()
+        release.wait(10)
+        return "an attribution"
+
+    monkeypatch.setattr(lenet_gui.attribution, "attribute", slow_attribute)
+    monkeypatch.setattr(threading, "excepthook", lambda hook_args: raised.append(hook_args))
+    parent = QObject()
+    worker = AttributionWorker(parent)
+    worker.request("key", None, None, 7, None, "occlusion")
+    assert started.wait(10)
+    thread = worker._thread
+    shiboken6.delete(parent)  # deletes the worker with it, mid-computation
+    release.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert raised == []

@@ -69,7 +69,10 @@ class AttributionWorker(QObject):
                 stopped = self._stopped
             if stopped:
                 return
-            if result is None:
-                self.failed.emit(key, error)
-            else:
-                self.finished.emit(key, result)
+            try:
+                if result is None:
+                    self.failed.emit(key, error)
+                else:
+                    self.finished.emit(key, result)
+            except RuntimeError:  # the window went away without stop() (or stop's wait ran out):
+                return  # nobody is left to tell, and the thread ends quietly
