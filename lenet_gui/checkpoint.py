@@ -74,6 +74,8 @@ def save_checkpoint(
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "notes": notes,
     }
+    if isinstance(getattr(model, "rejector", None), dict):
+        checkpoint["rejector"] = dict(model.rejector)  # plain numbers: weights_only loads it
     return write_atomically(path, lambda fh: torch.save(checkpoint, fh), replace=replace)
 
 
@@ -244,6 +246,8 @@ def load_checkpoint(path: str | os.PathLike) -> LoadedModel:
         raise CheckpointError(f"{path.name} does not fit LeNet-5: {detail}") from None
     model.eval()
     _check_outputs(model, path.name)
+    rejector = data.get("rejector")
+    model.rejector = dict(rejector) if isinstance(rejector, dict) else None  # None: fallback
     metadata = {k: v for k, v in data.items() if k != "model"}
     return LoadedModel(model, path, metadata, tuple(warnings))
 

@@ -290,6 +290,16 @@ def cmd_train(args) -> int:
     if args.init:
         loaded: LoadedModel = _load_model(args.init)
         model = loaded.model
+    negatives = None
+    if args.negatives:
+        from .rejection import load_pen_characters, negative_fields
+
+        try:
+            characters = load_pen_characters(args.negatives)
+        except ValueError as exc:
+            raise SystemExit(f"error: {exc}") from None
+        negatives = negative_fields(images, characters, seed=config.seed)
+        _print(f"outlier exposure: {len(negatives)} non-digit fields", file=sys.stderr)
     bar = tqdm(
         total=config.epochs * -(-len(images) // config.batch_size),
         unit="batch",
@@ -317,6 +327,7 @@ def cmd_train(args) -> int:
             config,
             val_images=test_images,
             val_labels=test_labels,
+            negative_images=negatives,
             progress=report,
         )
     except KeyboardInterrupt:
@@ -330,12 +341,15 @@ def cmd_train(args) -> int:
         from .drawn_digits import evaluate_pen_digits
 
         metrics[PEN_DEV_ACCURACY] = evaluate_pen_digits(model, pen_digits).accuracy
+    notes = f"trained by `lenet_gui train` on {len(images)} MNIST images"
+    if negatives is not None:
+        notes += f" and {len(negatives)} non-digit fields (outlier exposure)"
     save = functools.partial(
         save_checkpoint,
         model=model,
         train_config=config.to_dict(),
         metrics=metrics,
-        notes=f"trained by `lenet_gui train` on {len(images)} MNIST images",
+        notes=notes,
     )
     try:
         out = save(out)
@@ -389,6 +403,32 @@ def _save_elsewhere(save) -> Path | None:
         except OSError:
             continue
     return None
+
+
+def cmd_calibrate(args) -> int:
+    from .checkpoint import save_checkpoint
+    from .drawn_digits import load_pen_digits
+    from .rejection import fit_rejector, load_pen_characters
+
+    loaded = _load_model(args.checkpoint)
+    try:
+        digits, characters = load_pen_digits(args.pen), load_pen_characters(args.negatives)
+    except ValueError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    out = _train_output(args.out)
+    rejector = fit_rejector(loaded.model, digits, characters)
+    loaded.model.rejector = rejector
+    meta = loaded.metadata
+    out = save_checkpoint(
+        out,
+        loaded.model,
+        train_config=meta.get("train_config"),
+        metrics=meta.get("metrics"),
+        notes=meta.get("notes", ""),
+    )
+    _print(json.dumps(rejector))
+    _print(f"wrote {out}")
+    return 0
 
 
 def cmd_download(args) -> int:
@@ -600,7 +640,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="checkpoint to write (default: lenet5-DATE-TIME.pt in the user data folder's "
         "models/; never the bundled model)",
     )
+    tr.add_argument(
+        "--negatives",
+        metavar="FILE",
+        help="outlier exposure with pen non-digits (unipen_nondigits_dev.json.gz, train writers "
+        "only) and synthetic marks",
+    )
+    tr.add_argument("--outlier-weight", type=positive_float, default=d.outlier_weight,
+                    help="weight of the outlier-exposure loss (with --negatives)")  # fmt: skip
     tr.set_defaults(func=cmd_train)
+
+    cal = with_checkpoint(
+        sub.add_parser("calibrate", help="fit the temperature and the 'not a digit' threshold")
+    )
+    cal.add_argument("--pen", metavar="FILE", required=True, help="unipen_dev.json.gz")
+    cal.add_argument("--negatives", metavar="FILE", required=True, help="pen non-digits file")
+    cal.add_argument("--out", required=True, metavar="FILE.pt",
+                     help="the calibrated checkpoint to write (not the bundled one)")  # fmt: skip
+    cal.set_defaults(func=cmd_calibrate)
     return parser
 
 

@@ -8,19 +8,20 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .architecture import LAYER_NAMES
 from .model import LeNet5, model_device
 from .preprocess import Drawing, PreparedInput, prepare_drawing, prepare_image
-
-# Below this top probability the GUI says it is unsure rather than naming a digit firmly.
-UNSURE_BELOW = 0.6
+from .verdict import BLANK, Verdict, calibrated_probabilities, decide
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """`digit` None means there was no digit (a blank drawing or image)."""
+    """`digit`: the network's best digit (None for a blank input), whatever the verdict;
+    `probabilities`: calibrated (verdict.calibrated_probabilities); `verdict`: what to say."""
 
     digit: int | None
     probabilities: np.ndarray | None  # (10,)
+    verdict: Verdict = BLANK
 
     @property
     def confidence(self) -> float:
@@ -28,41 +29,55 @@ class Prediction:
 
     @property
     def unsure(self) -> bool:
-        return self.digit is not None and self.confidence < UNSURE_BELOW
+        return self.verdict.kind == "unsure"
 
     def to_json(self) -> dict:
+        """The `predict` command's JSON line: "digit" is null unless the verdict is "digit" or
+        "unsure"; "verdict" is one of verdict.KINDS."""
         probs = (
             None if self.probabilities is None else [round(float(p), 6) for p in self.probabilities]
         )
-        return {"digit": self.digit, "probabilities": probs}
+        return {"digit": self.verdict.digit, "probabilities": probs, "verdict": self.verdict.kind}
 
 
 NO_DIGIT = Prediction(None, None)
 
 
+def predict_from_logits(
+    logits: np.ndarray, prepared: PreparedInput | None, rejector: dict | None
+) -> Prediction:
+    """The prediction and verdict for one input's logits (10,)."""
+    verdict = decide(logits, prepared, rejector)
+    return Prediction(int(np.argmax(logits)), verdict.probabilities, verdict)
+
+
 @torch.no_grad()
-def probabilities(model: LeNet5, inputs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """Softmax probabilities (N, 10) for network inputs (N, 1, 32, 32)."""
+def logits_of(model: LeNet5, inputs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """The network's output scores (N, 10) for network inputs (N, 1, 32, 32)."""
     model.eval()
     device = model_device(model)
     out = []
     for i in range(0, len(inputs), batch_size):
         batch = torch.from_numpy(np.ascontiguousarray(inputs[i : i + batch_size])).to(device)
-        out.append(torch.softmax(model(batch), 1).cpu().numpy())
-    return np.concatenate(out) if out else np.zeros((0, 10), dtype=np.float32)
+        out.append(model(batch).cpu())
+    return torch.cat(out).numpy() if out else np.zeros((0, 10), dtype=np.float32)
+
+
+def probabilities(model: LeNet5, inputs: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """Calibrated probabilities (N, 10) for network inputs (N, 1, 32, 32)."""
+    return calibrated_probabilities(logits_of(model, inputs, batch_size), model.rejector)
 
 
 def classify_prepared(model: LeNet5, prepared: Sequence[PreparedInput | None]) -> list[Prediction]:
     """One prediction per prepared input, in order; None inputs give NO_DIGIT."""
     present = [p.network_input for p in prepared if p is not None]
-    probs = iter(probabilities(model, np.stack(present)) if present else [])
+    logits = iter(logits_of(model, np.stack(present)) if present else [])
     results = []
     for p in prepared:
         if p is None:
             results.append(NO_DIGIT)
         else:
-            row = next(probs)
-            results.append(Prediction(int(row.argmax()), row))
+            results.append(predict_from_logits(next(logits), p, model.rejector))
     return results
 
 
@@ -90,9 +105,9 @@ def inspect(model: LeNet5, prepared: PreparedInput) -> Inspection:
     model.eval()
     x = torch.from_numpy(prepared.network_input[None]).to(model_device(model))
     logits, acts = model(x, return_activations=True)
-    probs = torch.softmax(logits, 1)[0].cpu().numpy()
     activations = {name: a[0].cpu().numpy() for name, a in acts.items()}
-    return Inspection(prepared, Prediction(int(probs.argmax()), probs), activations)
+    prediction = predict_from_logits(logits[0].cpu().numpy(), prepared, model.rejector)
+    return Inspection(prepared, prediction, activations)
 
 
 @torch.no_grad()
@@ -106,10 +121,14 @@ def inspect_batch(model: LeNet5, inputs: np.ndarray) -> tuple[np.ndarray, dict[s
 
 
 def inspection_at(
-    prepared: PreparedInput, probs: np.ndarray, activations: dict[str, np.ndarray], row: int
+    prepared: PreparedInput,
+    probs: np.ndarray,
+    activations: dict[str, np.ndarray],
+    row: int,
+    rejector: dict | None = None,
 ) -> Inspection:
-    """The `Inspection` of one row of `inspect_batch`'s results."""
-    p = probs[row]
-    return Inspection(
-        prepared, Prediction(int(p.argmax()), p), {n: a[row] for n, a in activations.items()}
-    )
+    """The `Inspection` of one row of `inspect_batch`'s results, with its verdict (from the
+    output layer's scores and the model's `rejector`, as `inspect` gives it)."""
+    acts = {n: a[row] for n, a in activations.items()}
+    prediction = predict_from_logits(acts[LAYER_NAMES[-1]], prepared, rejector)
+    return Inspection(prepared, prediction, acts)

@@ -131,6 +131,9 @@ class LeNet5(nn.Module):
             self.output = EuclideanRBF()
         else:
             self.output = nn.Linear(f6.units, self.config.num_classes)
+        # How to tell "not a digit" (temperature, threshold; see verdict.py): a plain dict kept
+        # in the checkpoint with the weights, None for a model without one.
+        self.rejector: dict | None = None
 
     def forward(self, x: torch.Tensor, return_activations: bool = False):
         """Logits, or `(logits, {layer name: activation})` when `return_activations` is set."""

@@ -586,6 +586,7 @@ def inspect_plan(model, plan: Plan | None):
 
     def inspection(i: int):
         d = reading.digits[i]
-        return inspection_at(d.prepared, captured["probs"], captured["acts"], d.candidate)
+        acts = captured["acts"]
+        return inspection_at(d.prepared, captured["probs"], acts, d.candidate, model.rejector)
 
     return reading, inspection

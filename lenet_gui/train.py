@@ -190,6 +190,7 @@ def train(
     val_images: np.ndarray | None = None,
     val_labels: np.ndarray | None = None,
     sample_weights: np.ndarray | None = None,
+    negative_images: np.ndarray | None = None,
     progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     device: torch.device | None = None,
@@ -198,9 +199,12 @@ def train(
 
     `sample_weights` (one per image) makes an epoch draw images with those relative
     probabilities instead of a plain shuffle: the way to mix MNIST with a user's own samples.
+    `negative_images` (ink fields of non-digits, see `rejection.negative_fields`) turn on
+    outlier exposure: cross-entropy to the uniform distribution on them, `config.outlier_weight`.
     `should_stop` is checked between batches; the model keeps its weights as they are then.
     """
     device = device or pick_device()
+    model.rejector = None  # fitted to the old weights: refit (rejection.fit_rejector) or fall back
     torch.manual_seed(config.seed)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     shuffle_gen = torch.Generator().manual_seed(config.seed + 1)
@@ -209,6 +213,9 @@ def train(
     if len(x_all) != len(y_all) or len(x_all) == 0:
         raise ValueError(f"need as many labels as images, got {len(x_all)} and {len(y_all)}")
     weights = None if sample_weights is None else torch.as_tensor(sample_weights, dtype=torch.float)
+    negatives = None
+    if negative_images is not None and len(negative_images) and config.outlier_weight > 0:
+        negatives = ink_fields(negative_images).to(device)
 
     # channels_last: the convolutions run about a quarter faster on CPUs (measured here).
     model.to(device, memory_format=torch.channels_last).train()
@@ -240,6 +247,9 @@ def train(
                 x = augment(x, generator, y)
             logits = model(to_network_input(x).contiguous(memory_format=torch.channels_last))
             loss = training_loss(model, logits, y, config)
+            if negatives is not None:
+                outliers = outlier_loss(model, negatives, config, generator)
+                loss = loss + config.outlier_weight * outliers
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -293,6 +303,17 @@ def training_loss(
     if model.config.output == "rbf":
         return rbf_loss(scores, labels, config.rbf_j)
     return F.cross_entropy(scores, labels, label_smoothing=config.label_smoothing)
+
+
+def outlier_loss(
+    model: LeNet5, negatives: torch.Tensor, config: TrainConfig, generator: torch.Generator
+) -> torch.Tensor:
+    """Outlier exposure: cross-entropy between the output on half a batch of augmented
+    non-digits and the uniform distribution (Hendrycks et al. 2019, eq. 1)."""
+    pick = torch.randint(len(negatives), (config.batch_size // 2,), generator=generator)
+    x = augment(negatives[pick.to(negatives.device)], generator)
+    scores = model(to_network_input(x).contiguous(memory_format=torch.channels_last))
+    return -F.log_softmax(scores, 1).mean(1).mean()
 
 
 def rbf_loss(scores: torch.Tensor, labels: torch.Tensor, j: float) -> torch.Tensor:

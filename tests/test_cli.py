@@ -38,6 +38,7 @@ def test_predict_strokes_prints_one_json_line_per_drawing_in_order(tmp_path, cap
     results = [json.loads(line) for line in lines]
     assert code == 0 and len(results) == 3
     assert results[1]["digit"] is None and results[1]["probabilities"] is None
+    assert results[1]["verdict"] == "blank"
     assert results[0]["digit"] == 1 and results[2]["digit"] == 0
     assert sum(results[0]["probabilities"]) == pytest.approx(1.0, abs=1e-4)
     # Exactly the canvas's path: the same function gives the same numbers.

@@ -21,7 +21,7 @@ class ProbabilityBars(QWidget):
         self.setMouseTracking(True)
         self.setMinimumSize(160, 200)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self.setToolTip("The probability of each digit (softmax of the output layer)")
+        self.setToolTip("The probability of each digit (softmax of the output layer, calibrated)")
         self.setAccessibleName("Digit probabilities")
         self.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # reachable, so a screen reader reads it
         self._describe()
@@ -191,12 +191,18 @@ class PredictionPanel(QWidget):
         self.bars.set_values(None, None, False)
 
     def show_prediction(self, prediction) -> None:
-        """`prediction` is the core's `Prediction` for a drawing with ink in it."""
+        """`prediction` is the core's `Prediction` for a drawing with ink in it; its verdict
+        decides what is said (verdict.py): a digit, "5?" when unsure, or "Not a digit"."""
         probs = prediction.probabilities
         digit = prediction.digit
-        self.shown_digit = digit
-        self.shown_number = str(digit)
+        verdict = prediction.verdict
+        self.shown_digit = verdict.digit
+        self.shown_number = None if verdict.digit is None else str(verdict.digit)
         self._fit_digits("")
+        if verdict.kind == "not a digit":
+            self._set("\u2715", "error", f"Not a digit\n({verdict.reason})")
+            self.bars.set_values(probs, None, False)
+            return
         if prediction.unsure:
             runner_up = int(np.argsort(probs)[-2])
             caption = (

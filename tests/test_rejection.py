@@ -1,0 +1,79 @@
+"""Outlier-exposure negatives, the writer split, and fitting the rejector."""
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from lenet_gui.model import LeNet5
+from lenet_gui.negatives import GENERATORS, synthetic_negatives
+from lenet_gui.rejection import (
+    SPLITS,
+    fit_rejector,
+    load_pen_characters,
+    negative_fields,
+    writer_split,
+)
+
+
+def test_synthetic_negatives_are_reproducible_and_of_every_kind():
+    a = synthetic_negatives(2 * len(GENERATORS), seed=3)
+    b = synthetic_negatives(2 * len(GENERATORS), seed=3)
+    assert [d for _, d in a] == [d for _, d in b]
+    assert {kind for kind, _ in a} == set(GENERATORS)
+    for _, drawing in a:
+        xs = [x for s in drawing.strokes for x, _ in s]
+        assert xs and min(xs) >= 0 and max(xs) <= drawing.width
+
+
+def test_writer_split_is_stable_and_uses_every_split():
+    writers = [f"apb/w{i}" for i in range(200)]
+    splits = [writer_split(w) for w in writers]
+    assert splits == [writer_split(w) for w in writers]
+    shares = {s: splits.count(s) / len(splits) for s in SPLITS}
+    assert 0.45 < shares["train"] < 0.75 and shares["held-out"] > 0.1
+
+
+def _characters_file(tmp_path):
+    records = []
+    for i, writer in enumerate(["a/1", "b/2", "c/3", "d/4", "e/5", "f/6"]):
+        for label, confusable in (("A", False), ("O", True)):
+            records.append({"label": label, "confusable": confusable, "writer": writer,
+                            "strokes": [[[0, 0], [5 + i, 10], [10, 0]]]})  # fmt: skip
+    path = tmp_path / "chars.json.gz"
+    with gzip.open(path, "wt") as fh:
+        json.dump(records, fh)
+    return path
+
+
+def test_negative_fields_use_only_train_writers_and_no_confusable(tmp_path):
+    characters = load_pen_characters(_characters_file(tmp_path))
+    mnist = np.zeros((5, 28, 28), np.uint8)
+    mnist[:, 6:22, 12:16] = 255
+    train_chars = [c for c in characters if writer_split(c.writer) == "train" and not c.confusable]
+    fields = negative_fields(mnist, characters, synthetic=10, pairs=4, placements=2)
+    assert fields.shape[1:] == (32, 32) and fields.dtype == np.float32
+    assert train_chars and len(fields) == 10 + 4 + 2 * len(train_chars)
+    assert fields.min() >= 0 and fields.max() <= 1
+
+
+def test_a_broken_characters_file_is_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[{}]")
+    with pytest.raises(ValueError, match="not a pen non-digits file"):
+        load_pen_characters(bad)
+
+
+def test_fit_rejector_gives_plain_numbers():
+    from lenet_gui.drawn_digits import PenDigit
+
+    rng = np.random.default_rng(0)
+    digits = [
+        PenDigit(int(d), f"w{i}", (tuple(map(tuple, rng.uniform(0, 9, (6, 2)).tolist())),))
+        for i, d in enumerate(rng.integers(0, 10, 60))
+    ]
+    rejector = fit_rejector(LeNet5().eval(), digits, [])
+    assert set(rejector) >= {"temperature", "reject_below", "method"}
+    assert 0.05 <= rejector["temperature"] <= 20 and 0.2 <= rejector["reject_below"] <= 0.9
+    assert all(isinstance(v, (int, float, str)) for v in rejector.values())
