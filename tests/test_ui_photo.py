@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 from PySide6.QtWidgets import QMessageBox
 from test_photo import ink_of, jpeg, paste, to_image
@@ -46,3 +47,55 @@ def test_a_blank_grainy_scan_says_no_digit_found(window, tmp_path, settle, monke
     assert messages == []
     assert window.prediction_panel.shown_digit is None
     assert "No digit" in window.prediction_panel.caption.text()
+
+
+def _page_with_digit_and_clutter(path):
+    """A 1600x1200 photo: a 6 at the left, a large dark smudge at the right."""
+    page = 215 + np.random.default_rng(2).normal(0, 3, (1200, 1600))
+    paste(page, ink_of(6, 200), 500, 250, 25)
+    page[300:900, 1000:1500] = 60  # a dark book cover in the shot
+    to_image(page).save(path)
+
+
+def test_dragging_a_region_reads_only_that_part(window, tmp_path, settle, monkeypatch):
+    from conftest import drag
+
+    from lenet_gui.ui.region_dialog import RegionDialog
+
+    _page_with_digit_and_clutter(tmp_path / "page.png")
+    assert not window.region_action.isEnabled()
+    assert window.open_image_file(tmp_path / "page.png")
+    settle()
+    assert window.region_action.isEnabled()
+    assert window.prediction_panel.shown_digit != 6  # the book cover is the largest ink
+    seen = {}
+
+    def drag_then_accept(dialog):
+        label = dialog.image_label
+        scale = label.width() / 1600  # the dialog shows the whole page
+        drag(label, [(150 * scale, 420 * scale), (400 * scale, 600 * scale),
+                     (600 * scale, 820 * scale)])  # fmt: skip
+        seen["box"] = dialog.box()
+        return RegionDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(RegionDialog, "exec", drag_then_accept)
+    window.region_action.trigger()
+    settle()
+    assert seen["box"] == pytest.approx((150, 420, 600, 820), abs=6)
+    assert window.prediction_panel.shown_digit == 6
+    window.undo_action.trigger()  # the whole page again
+    settle()
+    assert window.canvas.picture().size == (1600, 1200)
+
+
+def test_a_click_is_no_region(qtbot, tmp_path):
+    from conftest import drag
+
+    from lenet_gui.strokes import Picture
+    from lenet_gui.ui.region_dialog import RegionDialog
+
+    _page_with_digit_and_clutter(tmp_path / "page.png")
+    dialog = RegionDialog(Picture.from_image(Image.open(tmp_path / "page.png")))
+    qtbot.addWidget(dialog)
+    drag(dialog.image_label, [(50, 50), (52, 51)])
+    assert dialog.box() is None

@@ -300,6 +300,12 @@ class MainWindow(QMainWindow):
             [QKeySequence.StandardKey.Open],
             "Classify an image of a digit",
         )
+        self.region_action = a(
+            "Read a &region of the image…",
+            self._on_region_triggered,
+            tip="Drag a box around the digit in the opened image; only that part is read",
+        )
+        self.region_action.setEnabled(False)
         self.save_png_action = a(
             "&Save drawing as PNG…",
             self._on_save_png_triggered,
@@ -370,7 +376,12 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = file_menu = bar.addMenu("&File")
         file_menu.addActions(
-            [self.open_image_action, self.save_png_action, self.save_strokes_action]
+            [
+                self.open_image_action,
+                self.region_action,
+                self.save_png_action,
+                self.save_strokes_action,
+            ]
         )
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -620,6 +631,7 @@ class MainWindow(QMainWindow):
     def _on_canvas_history_changed(self) -> None:
         self.undo_action.setEnabled(self.canvas.can_undo())
         self.redo_action.setEnabled(self.canvas.can_redo())
+        self.region_action.setEnabled(self.canvas.picture() is not None)
 
     def _on_canvas_files_dropped(self, urls: list) -> None:
         files = local_files(urls)
@@ -682,6 +694,16 @@ class MainWindow(QMainWindow):
         path = self._ask_open("Open an image of a digit", IMAGE_FILTER)
         if path:
             self.open_image_file(path)
+
+    def _on_region_triggered(self) -> None:
+        from .region_dialog import RegionDialog, crop_picture
+
+        picture = self.canvas.picture()
+        if picture is None:
+            return
+        dialog = RegionDialog(picture, self)
+        if dialog.exec() == RegionDialog.DialogCode.Accepted and dialog.box() is not None:
+            self.canvas.open_picture(crop_picture(picture, dialog.box()))  # Undo: whole image
 
     def _on_open_model_triggered(self) -> None:
         path = self._ask_open("Open a LeNet-5 checkpoint", MODEL_FILTER)
