@@ -55,5 +55,5 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     logits, labels = np.asarray(logits, dtype=np.float64), np.asarray(labels, dtype=int)
     grid = np.geomspace(0.05, 20.0, 61)
     best = min(grid, key=lambda t: negative_log_likelihood(logits, labels, t))
-    fine = np.geomspace(best / 1.12, best * 1.12, 25)
+    fine = np.geomspace(max(grid[0], best / 1.12), min(grid[-1], best * 1.12), 25)
     return float(min(fine, key=lambda t: negative_log_likelihood(logits, labels, t)))
