@@ -21,6 +21,9 @@ class TrainConfig:
     # The constant j of the paper's loss (eq. 9), for a model with the RBF output; such a model
     # is trained with that loss, and label_smoothing does not apply to it.
     rbf_j: float = 10.0
+    # Outlier exposure (Hendrycks et al. 2019): with negatives given, each batch also holds
+    # half a batch of non-digits whose output is pushed towards uniform, with this weight.
+    outlier_weight: float = 0.5
 
     def to_dict(self) -> dict:
         return asdict(self)
