@@ -165,7 +165,7 @@ def fit_rejector(model, digits, characters: list[PenCharacter]) -> dict:
     top = softmax(pen.logits[dev], temperature).max(axis=1)
     threshold = float(np.clip(np.quantile(top, 1.0 - KEEP_DIGITS), 0.2, 0.9))
     return {
-        "method": "outlier exposure; temperature-scaled softmax, threshold on its top",
+        "method": "temperature-scaled softmax; not a digit below a threshold on its top",
         "temperature": round(temperature, 4),
         "reject_below": round(threshold, 4),
         "keep_digits": KEEP_DIGITS,

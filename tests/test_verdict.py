@@ -152,3 +152,29 @@ SHAPES = {
 def shape_drawing(name: str) -> Drawing:
     strokes = tuple(tuple((float(x), float(y)) for x, y in s) for s in SHAPES[name])
     return Drawing(280, 280, strokes)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: the bundled weights still give these shapes a firm digit; outlier exposure "
+    "(train --negatives) fixes the house and the smiley but costs pen accuracy (README)",
+)
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_drawn_shapes_get_no_firm_digit_from_the_bundled_model(name, bundled_model):
+    verdict = classify_drawings(bundled_model.model, [shape_drawing(name)])[0].verdict
+    assert verdict.kind != "digit", f"{name}: {verdict.digit} ({verdict.confidence:.2f})"
+
+
+def test_the_bundled_model_is_calibrated_on_pen_digits(bundled_model):
+    from real_data import pen_digits_file
+
+    from lenet_gui.drawn_digits import load_pen_digits
+    from lenet_gui.rejection import read_pen_digits
+
+    digits = load_pen_digits(pen_digits_file())
+    readings = read_pen_digits(bundled_model.model, digits)
+    labels = np.array([d.label for d in digits])
+    temperature = bundled_model.model.rejector["temperature"]
+    raw = expected_calibration_error(softmax(readings.logits), labels)
+    calibrated = expected_calibration_error(softmax(readings.logits, temperature), labels)
+    assert raw > 0.03 and calibrated < 0.02  # label smoothing's cap on confidence undone
