@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from .model import LeNet5
 from .preprocess import BACKGROUND_VALUE, INK_VALUE
+from .verdict import rejector_settings
 
 LOW, HIGH = BACKGROUND_VALUE, INK_VALUE  # the valid input range
 METHODS = ("fgsm", "pgd")
@@ -161,14 +162,15 @@ def smallest_fooling(
         raise ValueError(f"the target must be a digit 0-9, got {target}")
     model.eval()
     x0 = torch.from_numpy(np.ascontiguousarray(network_input, dtype=np.float32)).view(1, 1, 32, 32)
-    p0 = torch.softmax(model(x0), 1)
+    temperature = rejector_settings(model.rejector)["temperature"]  # the app's calibration
+    p0 = torch.softmax(model(x0) / temperature, 1)
     reading = int(p0.argmax())
     if target == reading:
         raise ValueError(f"it already reads {target}: choose another digit")
 
     def try_budgets(budgets: np.ndarray):
         fooled = attack(model, x0, torch.from_numpy(budgets), method, reading, target, steps)
-        probs = torch.softmax(model(fooled), 1)
+        probs = torch.softmax(model(fooled) / temperature, 1)
         return fooled, probs, _success(probs, reading, target).numpy()
 
     fooled, probs, ok = try_budgets(GRID)
