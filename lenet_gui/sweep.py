@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from .model import LeNet5, model_device
 from .preprocess import INPUT_SIZE, PreparedInput
 from .train import to_network_input
+from .verdict import rejector_settings
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,8 @@ def run_sweep(
     plain = torch.from_numpy(prepared.network_input[None])
     batch = torch.cat([plain, to_network_input(fields)])  # (1 + S, 1, 32, 32)
     model.eval()
-    probs = torch.softmax(model(batch.to(model_device(model))), 1).cpu().numpy()
+    temperature = rejector_settings(model.rejector)["temperature"]  # the app's calibration
+    probs = torch.softmax(model(batch.to(model_device(model))) / temperature, 1).cpu().numpy()
     return SweepResult(
         transform=TRANSFORMS[transform],
         values=values,

@@ -48,6 +48,6 @@ def test_replayed_pen_digits_are_read_as_the_command_line_reads_them(
         recorded = window.current_drawing()
         exact += recorded.strokes == drawing.strokes
         assert recorded.effective_pen_width() == pytest.approx(drawing.effective_pen_width())
-        agree += window.prediction_panel.shown_digit == reference.digit
+        agree += window.prediction_panel.shown_digit == reference.verdict.digit
     assert exact == len(replayed_drawings)  # the mouse path records every point exactly
     assert agree / len(replayed_drawings) >= 0.99
