@@ -126,11 +126,13 @@ def verify(
     model: LeNet5, path: str | os.PathLike, pen_file: str | os.PathLike | None = None
 ) -> list[Agreement]:
     """Run the exported file with onnxruntime and torch on `reference_inputs(pen_file)`."""
-    from .inference import probabilities
+    from .calibration import softmax
+    from .inference import logits_of
 
     results = []
     for name, inputs in reference_inputs(pen_file):
-        p_onnx, p_torch = onnx_probabilities(path, inputs), probabilities(model, inputs)
+        # The export holds the network's scores; both sides uncalibrated (temperature 1).
+        p_onnx, p_torch = onnx_probabilities(path, inputs), softmax(logits_of(model, inputs))
         results.append(
             Agreement(
                 name,
