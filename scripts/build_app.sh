@@ -25,6 +25,9 @@ print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-
     "$PYTHON" -m pip install --quiet "${EXTRA[@]}"
 fi
 
+# A CUDA torch would carry gigabytes of GPU libraries into the bundle: refused unless asked.
+"$PYTHON" scripts/check_torch_build.py
+
 echo "== building $NAME $VERSION with PyInstaller $("$PYTHON" -m PyInstaller --version)"
 started=$SECONDS
 "$PYTHON" -m PyInstaller --noconfirm --log-level WARN \
