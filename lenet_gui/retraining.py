@@ -527,6 +527,56 @@ def exit_with_parent() -> None:
 PARENT_GONE_EXIT_CODE = 3
 
 
+# Below this many held-out samples, "before -> after" says little: one sample is 100/N points.
+MIN_MEANINGFUL_HOLDOUT = 20
+# "Use this model" asks first when the new model reads this many points worse than the current.
+MUCH_WORSE_POINTS = 5.0
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 sample", "3 samples": every count the retrain dialog and the labelling bar write."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def holdout_note(count: int) -> str | None:
+    """A warning when `count` held-out samples are too few to mean anything, else None."""
+    if 0 < count < MIN_MEANINGFUL_HOLDOUT:
+        return (
+            f"Only {plural(count, 'held-out sample')}: each one moves the figure by "
+            f"{100 / count:.0f} points, so it says little. Label more drawings (about "
+            f"{MIN_MEANINGFUL_HOLDOUT} or more held out) for a figure that means something."
+        )
+    return None
+
+
+def worse_than_current(outcome: TrainingOutcome, current_mnist: float | None) -> str | None:
+    """Why the trained model looks much worse than the one in use, or untested (a sentence);
+    None when nothing speaks against it.
+
+    Compared on what both were measured on: MNIST test against the current model's stored MNIST
+    test accuracy; else the user's held-out samples before and after training; a model that
+    reads under half of them, or that nothing measured, is flagged too."""
+    new = outcome.mnist_test_accuracy
+    if new is not None and current_mnist is not None:
+        if 100 * (current_mnist - new) >= MUCH_WORSE_POINTS:
+            return (
+                f"It reads MNIST's test digits at {100 * new:.1f}%, the model in use at "
+                f"{100 * current_mnist:.1f}%."
+            )
+        return None
+    before, after = outcome.user_before, outcome.user_after
+    if before is not None and after is not None and 100 * (before - after) >= MUCH_WORSE_POINTS:
+        return (
+            f"It reads your held-out samples at {100 * after:.0f}%, the model in use at "
+            f"{100 * before:.0f}%."
+        )
+    if new is None and after is not None and after < 0.5:
+        return f"It reads only {100 * after:.0f}% of your held-out samples correctly."
+    if new is None and after is None:
+        return "Nothing measured it: it was trained without MNIST and no sample was held out."
+    return None
+
+
 def process_main(job: TrainingJob, queue, stop_event) -> None:
     """Entry point of the spawned process: one torch thread, errors sent back as text; it
     exits by itself if the GUI process dies (`exit_with_parent`)."""

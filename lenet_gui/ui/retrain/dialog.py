@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -43,9 +44,12 @@ from ...retraining import (
     RetrainSettings,
     TrainingJob,
     estimate_seconds,
+    holdout_note,
     images_per_epoch,
     make_job,
+    plural,
     save_trained,
+    worse_than_current,
 )
 from ...samples import SampleStore, holdout_split
 from .. import theme
@@ -82,6 +86,7 @@ class RetrainDialog(QDialog):
         self.job: TrainingJob | None = None
         self.outcome = None  # TrainingOutcome of the last finished run
         self.trained = None  # LoadedModel saved from it
+        self._kept = False  # the last outcome was used or saved: closing loses nothing
         self._before: dict[str, float | None] = {}
         self._samples_cache: list = []
         self._last_pace: tuple[str, float] | None = None
@@ -369,8 +374,12 @@ class RetrainDialog(QDialog):
         held = len(holdout_split(self._samples_cache, s.holdout_fraction, s.seed)[1])
         per_digit = ", ".join(f"{d}: {c}" for d, c in enumerate(counts) if c)
         self.samples_status.setText(
-            f"{int(counts.sum())} samples ({per_digit}); {held} held out to measure." + problem
+            f"{plural(int(counts.sum()), 'sample')} ({per_digit}); {held} held out to measure."
+            + problem
         )
+        note = holdout_note(held) if s.use_samples or held else None
+        if note:
+            self.samples_status.setText(f"{self.samples_status.text()} {note}")
         return held
 
     def _find_mnist(self) -> None:
@@ -400,7 +409,7 @@ class RetrainDialog(QDialog):
             self.status.setText("Nothing to train on: choose MNIST or add samples of your own.")
             return
         self.job = self._build_job()
-        self.outcome, self.trained = None, None
+        self.outcome, self.trained, self._kept = None, None, False
         self._clear_results()
         self.worker = TrainingWorker(self.job, mode=self.mode, parent=self)
         self.worker.status_changed.connect(self.status.setText)
@@ -436,6 +445,11 @@ class RetrainDialog(QDialog):
 
     def _on_worker_started(self, info) -> None:
         self._before = {"val": info.mnist_val_accuracy, "user": info.user_val_accuracy}
+        self.curves.start(
+            info.total_steps,
+            info.mnist_val_accuracy is not None,
+            info.user_val_accuracy is not None,
+        )
         self.curves.add_point("val", 0, info.mnist_val_accuracy, 100)
         self.curves.add_point("user", 0, info.user_val_accuracy, 100)
         self.status.setText(
@@ -501,10 +515,26 @@ class RetrainDialog(QDialog):
     def _save(self, path: str | os.PathLike):
         return save_trained(self.job, self.outcome, path)
 
-    def use_model(self):
-        """Save the trained model into the user's models folder and hand it over."""
+    def use_model(self, *, ask: bool = True):
+        """Save the trained model into the user's models folder and hand it over. When it looks
+        much worse than the model in use (`retraining.worse_than_current`), ask first."""
         if self.outcome is None:
             return None
+        current = None
+        if self.current is not None:
+            current = metric(self.current.metadata, MNIST_TEST_ACCURACY)
+        concern = worse_than_current(self.outcome, current)
+        if ask and concern:
+            answer = QMessageBox.warning(
+                self,
+                "Use this model?",
+                f"{concern}\n\nUse it anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                self.status.setText("Not used: the current model stays.")
+                return None
         if self.trained is None:
             kind = "scratch" if self.job.base_state is None else "finetuned"
             try:
@@ -516,13 +546,16 @@ class RetrainDialog(QDialog):
                 )
                 self.status.setStyleSheet(theme.css(theme.ink(self.status, "error")))
                 return None
+        self._kept = True
         self.model_accepted.emit(self.trained)
         self.status.setText(f"Now in use: {self.trained.path.name}")
         self.status.setToolTip(str(self.trained.path))
         return self.trained
 
     def save_as(self, path: str | os.PathLike):
-        return self._save(path)
+        saved = self._save(path)
+        self._kept = True
+        return saved
 
     def _on_save_button_clicked(self) -> None:
         start = str(user_data_dir() / "models" / "lenet5-retrained.pt")
@@ -545,10 +578,36 @@ class RetrainDialog(QDialog):
             self.worker.shutdown()
         self.mnist_source.shutdown()
 
+    def has_unkept_model(self) -> bool:
+        """A finished run whose model was neither used nor saved: closing would lose it."""
+        return self.outcome is not None and not self._kept and not self.is_training()
+
+    def _may_close(self) -> bool:
+        if not self.has_unkept_model():
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Discard the trained model?",
+            "The model just trained is neither in use nor saved. Close and discard it?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+    def close_without_asking(self) -> None:
+        """For quitting the app: stop everything and close, whatever is unsaved."""
+        self._kept = True
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._may_close():
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
     def reject(self) -> None:  # Escape
+        if not self._may_close():
+            return
         self.shutdown()
         super().reject()

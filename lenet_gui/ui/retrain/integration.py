@@ -90,7 +90,7 @@ class RetrainController(QObject):
         """Stop a run (or a download) and wait for it: called on closing the window and on quit."""
         if self.dialog is not None:
             self.dialog.shutdown()
-            self.dialog.close()
+            self.dialog.close_without_asking()
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.window and event.type() == QEvent.Type.Close:
@@ -125,6 +125,8 @@ class RetrainController(QObject):
         self._on_browser_samples_deleted()
 
     def _on_browser_samples_deleted(self, *_args) -> None:
+        if _args:  # a delete (not an addition): the bar's last count is stale
+            self.labelling_bar.show_total()
         if self.browser is not None and self.browser.isVisible():
             self.browser.refresh()
         if self.dialog is not None and not self.dialog.is_training():

@@ -142,8 +142,14 @@ class MnistSource(QWidget):
         self.download_bar.setFormat(f"{name}: {done / 1e6:.1f}{of}")
 
     def _end_download(self, message: str, error: bool = False) -> None:
+        """Say how the download ended, and which folder training still uses, if any: a failed
+        or cancelled download changes nothing about the folder in use."""
         self.download_bar.setVisible(False)
         self.download_button.setText("Download MNIST")
+        if self.folder is not None and message.startswith(
+            ("Download failed", "Download cancelled")
+        ):
+            message += f" Training still uses MNIST in {self.folder}."
         self.status.setText(message)
         self.status.setStyleSheet(theme.css(theme.ink(self.status, "error")) if error else "")
 
@@ -152,7 +158,7 @@ class MnistSource(QWidget):
         self.set_folder(folder)
 
     def _on_download_failed(self, message: str) -> None:
-        self._end_download(message, error=True)
+        self._end_download(f"Download failed: {message}", error=True)
 
     def _on_download_cancelled(self) -> None:
         self._end_download("Download cancelled; nothing half-written was kept.")

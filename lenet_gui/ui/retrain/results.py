@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...retraining import holdout_note, plural
 from .. import theme
 from ..samples.browser import field_pixmap
 from .replay_view import ReplayView
@@ -99,7 +100,7 @@ class RetrainResults(QTabWidget):
         if mnist_val is not None:
             before.append(f"MNIST validation: {percent(mnist_val)}")
         if held:
-            before.append(f"my {held} held-out samples: {percent(user_val)}")
+            before.append(f"my {plural(held, 'held-out sample')}: {percent(user_val)}")
         self.summary.setText("<b>Before training</b><br>" + "<br>".join(before))
 
     def show_results(
@@ -130,9 +131,12 @@ class RetrainResults(QTabWidget):
         if o.user_holdout:
             rows.append(
                 f"<b>My held-out samples: {percent(o.user_before)} before, "
-                f"{percent(o.user_after)} after</b> ({o.user_holdout} samples never "
+                f"{percent(o.user_after)} after</b> ({plural(o.user_holdout, 'sample')} never "
                 "trained on)."
             )
+            note = holdout_note(o.user_holdout)
+            if note:
+                rows.append(f"<i>{note}</i>")
         else:
             rows.append("No held-out samples of yours to measure (label more drawings).")
         self.summary.setText("<br><br>".join(rows))

@@ -1,5 +1,10 @@
 """The retrain dialog's live curves: the training loss, and the accuracy on MNIST validation and
-on the user's held-out samples, against the step. The dialog feeds them one point at a time."""
+on the user's held-out samples, against the step. The dialog feeds them one point at a time.
+
+The x axis spans the whole run from its start (no "-400 ... 400 (x0.001)" on an empty plot), the
+accuracy axis is fixed at 0-100%, and the curves are named in the plot's title, in their
+colours, rather than in a legend over the curves; a curve the run does not draw is not named.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,26 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from ...retraining import VAL_COUNT
 
-VAL_PEN, USER_PEN = pg.mkPen("#1f77b4", width=2), pg.mkPen("#d62728", width=2)
+VAL_COLOUR, USER_COLOUR = "#1f77b4", "#d62728"
+VAL_PEN, USER_PEN = pg.mkPen(VAL_COLOUR, width=2), pg.mkPen(USER_COLOUR, width=2)
+VAL_NAME = "MNIST validation"
+USER_NAME = "my held-out samples"
+NAMES_TOOLTIP = (
+    f"{VAL_NAME}: {VAL_COUNT:,} digits of MNIST's training set, held back from training.\n"
+    f"{USER_NAME}: your labelled drawings that are never trained on."
+)
+
+
+def accuracy_title(mnist: bool, user: bool) -> str:
+    """The accuracy plot's title: its unit, then a short name for each curve shown, in its
+    colour (the plot's tooltip gives the full names; a long title would squeeze the plot)."""
+    names = [("MNIST", VAL_COLOUR)] * mnist + [("mine", USER_COLOUR)] * user
+    shown = " ".join(f"<span style='color:{c}'>■ {n}</span>" for n, c in names)
+    return "Accuracy (%)" + (f"<span style='font-size:8pt'>&nbsp; {shown}</span>" if shown else "")
 
 
 class TrainingCurves(QWidget):
-    """Two plots side by side: loss, and accuracy (%) with a legend."""
+    """Two plots side by side: loss, and accuracy (%) named in its title."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -23,35 +43,28 @@ class TrainingCurves(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         self.loss_plot = pg.PlotWidget(title="Training loss")
         self.loss_plot.setAccessibleName("Training loss plot")
-        self.loss_plot.setLabel("bottom", "step")
-        self.loss_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.accuracy_plot = pg.PlotWidget(title="Accuracy (%)")
+        self.accuracy_plot = pg.PlotWidget(title=accuracy_title(False, False))
+        self.accuracy_plot.setToolTip(NAMES_TOOLTIP)
+        self.accuracy_plot.setYRange(0, 100, padding=0)
+        self.accuracy_plot.setLimits(yMin=0, yMax=100)
+        self.accuracy_plot.enableAutoRange(axis="y", enable=False)
         self.accuracy_plot.setAccessibleName("Accuracy plot")
-        self.accuracy_plot.setLabel("bottom", "step")
-        self.accuracy_plot.showGrid(x=True, y=True, alpha=0.3)
-        self.accuracy_plot.addLegend(offset=(-10, -10))
         self.loss_curve = self.loss_plot.plot([], [], pen=pg.mkPen("#444", width=2))
         self.val_curve = self.accuracy_plot.plot(
-            [],
-            [],
-            pen=VAL_PEN,
-            symbol="o",
-            symbolSize=5,
-            symbolBrush="#1f77b4",
-            name=f"MNIST validation ({VAL_COUNT:,} training digits held back)",
+            [], [], pen=VAL_PEN, symbol="o", symbolSize=5, symbolBrush=VAL_COLOUR, name=VAL_NAME
         )
         self.user_curve = self.accuracy_plot.plot(
-            [],
-            [],
-            pen=USER_PEN,
-            symbol="s",
-            symbolSize=5,
-            symbolBrush="#d62728",
-            name="my held-out samples",
+            [], [], pen=USER_PEN, symbol="s", symbolSize=5, symbolBrush=USER_COLOUR, name=USER_NAME
         )
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setBackground("w")
             plot.setMinimumHeight(200)
+            plot.setLabel("bottom", "step")
+            plot.showGrid(x=True, y=True, alpha=0.3)
+            plot.getAxis("bottom").enableAutoSIPrefix(False)
+            plot.setLimits(xMin=0)
+            plot.enableAutoRange(axis="x", enable=False)
+            plot.setXRange(0, 100, padding=0)  # steps, until a run says how many
         row.addWidget(self.loss_plot)
         row.addWidget(self.accuracy_plot)
         # Where the replay's slider is (a training step), on both plots; hidden until it moves.
@@ -59,12 +72,19 @@ class TrainingCurves(QWidget):
         for plot, marker in zip((self.loss_plot, self.accuracy_plot), self.markers, strict=True):
             marker.setVisible(False)
             plot.addItem(marker)
+        self.clear()
 
     def clear(self) -> None:
         self.mark(None)
         self.points = {"loss": ([], []), "val": ([], []), "user": ([], [])}
         for curve in (self.loss_curve, self.val_curve, self.user_curve):
             curve.setData([], [])
+
+    def start(self, total_steps: int, mnist: bool, user: bool) -> None:
+        """A run begins: the x axes span its `total_steps`; only the curves it draws are named."""
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.setXRange(0, max(1, total_steps), padding=0.02)
+        self.accuracy_plot.setTitle(accuracy_title(mnist, user))
 
     def add_point(self, key: str, x: float, y: float | None, scale: float = 1.0) -> None:
         """Append (x, y * scale) to the curve `key`; a missing or non-finite y is skipped."""

@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 
 from ...preprocess import Drawing, PreparedInput
+from ...retraining import plural
 from ...samples import Sample, SampleStore
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -95,7 +96,7 @@ class LabellingBar(QToolBar):
         count, total = int(counts[digit]), int(counts.sum())
         self._say(
             f"Saved as a {digit} ({count} {DIGIT_WORDS[digit]}{'s' * (count != 1)}, "
-            f"{total} samples in all)"
+            f"{plural(total, 'sample')} in all)"
         )
         self.sample_added.emit(sample)
         return sample
@@ -123,6 +124,11 @@ class LabellingBar(QToolBar):
         for sample in samples:
             self.sample_added.emit(sample)
         return samples
+
+    def show_total(self) -> None:
+        """After samples were deleted elsewhere: the counts said before are out of date."""
+        if self.message.text():
+            self._say(f"{plural(int(self.store.counts_by_label().sum()), 'sample')} in all")
 
     def _say(self, text: str) -> None:
         self.message.setText(text)

@@ -1,0 +1,170 @@
+"""The retrain dialog's words and questions: counts in the singular, a held-out set too small
+to mean anything, a model much worse than the current one, discarding an unkept model, and the
+curves' axes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from lenet_gui.preprocess import Drawing
+from lenet_gui.retraining import (
+    MIN_MEANINGFUL_HOLDOUT,
+    RetrainSettings,
+    TrainingOutcome,
+    holdout_note,
+    make_job,
+    plural,
+    worse_than_current,
+)
+from lenet_gui.samples import SampleStore
+from lenet_gui.train_config import TrainConfig
+from lenet_gui.ui.retrain.dialog import RetrainDialog
+from lenet_gui.ui.retrain.training_curves import VAL_NAME, TrainingCurves
+
+
+def outcome(**changes) -> TrainingOutcome:
+    from lenet_gui.model import LeNet5
+
+    state = {k: v.detach().numpy() for k, v in LeNet5().state_dict().items()}
+    base = TrainingOutcome(state, {}, TrainConfig(epochs=1), 1.0, 100)
+    return dataclasses.replace(base, **changes)
+
+
+def test_counts_are_singular_for_one():
+    assert plural(1, "sample") == "1 sample" and plural(3, "sample") == "3 samples"
+    assert plural(0, "held-out sample") == "0 held-out samples"
+
+
+def test_a_small_held_out_set_is_said_to_mean_little():
+    note = holdout_note(1)
+    assert "Only 1 held-out sample" in note and "100 points" in note
+    assert holdout_note(MIN_MEANINGFUL_HOLDOUT) is None and holdout_note(0) is None
+
+
+def test_a_much_worse_model_is_named_and_a_similar_one_is_not():
+    assert "99.4%" in worse_than_current(outcome(mnist_test_accuracy=0.90), 0.994)
+    assert worse_than_current(outcome(mnist_test_accuracy=0.99), 0.994) is None
+    own_only = outcome(user_before=0.1, user_after=0.1, user_holdout=10)
+    assert "only 10%" in worse_than_current(own_only, 0.994)  # trained on 30 samples alone
+    assert "90%" in worse_than_current(outcome(user_before=0.9, user_after=0.5), None)
+    assert "Nothing measured it" in worse_than_current(outcome(), 0.994)
+
+
+@pytest.fixture
+def dialog(qtbot, tmp_path, bundled_model):
+    store = SampleStore(tmp_path / "samples")
+    for digit in range(3):
+        for i in range(3):
+            x = 100 + 20 * digit + 3 * i
+            store.add(Drawing(280, 280, (((x, 40.0), (x + 10, 240.0)),)), digit)
+    d = RetrainDialog(bundled_model, store)
+    qtbot.addWidget(d)
+    d.show()
+    return d
+
+
+def test_the_sample_count_and_a_tiny_held_out_set_are_said(dialog):
+    text = dialog.samples_status.text()
+    assert text.startswith("9 samples (0: 3, 1: 3, 2: 3); 0 held out")
+    dialog.holdout.setValue(34)  # a third: one sample of each digit
+    assert "3 held out to measure" in dialog.samples_status.text()
+    assert "Only 3 held-out samples" in dialog.samples_status.text()
+
+
+def finished(dialog, **changes) -> None:
+    """As if a run had just finished with this outcome."""
+    settings = RetrainSettings(use_mnist=False)
+    dialog.job = make_job(settings, None, {}, None, dialog.store.samples())
+    dialog.outcome = outcome(**changes)
+    dialog._set_running(False)
+
+
+def test_closing_with_an_unkept_model_asks_first(dialog, monkeypatch):
+    finished(dialog, mnist_test_accuracy=0.99)
+    asked = []
+
+    def answer(choice):
+        def question(*args, **kwargs):
+            asked.append(args[2])
+            return choice
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    dialog.close()
+    assert dialog.isVisible() and "neither in use nor saved" in asked[0]
+    dialog.reject()  # Escape asks too
+    assert dialog.isVisible() and len(asked) == 2
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    dialog.close()
+    assert not dialog.isVisible()
+
+
+def test_closing_after_saving_does_not_ask(dialog, tmp_path, monkeypatch):
+    finished(dialog, mnist_test_accuracy=0.99)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: pytest.fail("asked"))
+    dialog.save_as(tmp_path / "kept.pt")
+    dialog.close()
+    assert not dialog.isVisible()
+
+
+def test_use_this_model_warns_about_a_much_worse_model(dialog, monkeypatch):
+    finished(dialog, mnist_test_accuracy=0.50)
+    accepted, warned = [], []
+    dialog.model_accepted.connect(accepted.append)
+
+    def warning(*args, **kwargs):
+        warned.append(args[2])
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "warning", warning)
+    assert dialog.use_model() is None and accepted == []
+    assert "50.0%" in warned[0] and "99.4%" in warned[0]
+    assert "current model stays" in dialog.status.text()
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert dialog.use_model() is not None and len(accepted) == 1
+
+
+def test_the_curves_span_the_run_and_name_only_what_they_draw(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    (x0, x1), (y0, y1) = curves.accuracy_plot.viewRange()
+    assert (x0, x1) == (0, 100) and (y0, y1) == (0, 100)
+    curves.start(400, mnist=False, user=True)
+    curves.add_point("user", 0, 0.1, 100)
+    curves.add_point("user", 400, 0.9, 100)
+    (x0, x1), (y0, y1) = curves.accuracy_plot.viewRange()
+    assert x0 <= 0 and 400 <= x1 < 420
+    assert (y0, y1) == (0, 100)  # fixed 0-100%, whatever the points
+    title = curves.accuracy_plot.getPlotItem().titleLabel.text
+    assert "■ mine" in title and "MNIST" not in title
+    assert not curves.accuracy_plot.getAxis("bottom").autoSIPrefix
+    curves.start(400, mnist=True, user=False)
+    assert "■ MNIST" in curves.accuracy_plot.getPlotItem().titleLabel.text
+    assert VAL_NAME in curves.accuracy_plot.toolTip()
+    assert np.isfinite(curves.last("user"))
+
+
+def test_a_failed_download_keeps_saying_which_folder_training_uses(qtbot):
+    import socket
+
+    from real_data import mnist_dir
+
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dialog = RetrainDialog(None)
+    qtbot.addWidget(dialog)
+    assert dialog.set_mnist_folder(mnist_dir())
+    source = dialog.mnist_source
+    source.download_options = {"mirrors": (f"http://127.0.0.1:{port}/",), "timeout": 2}
+    source.download_button.click()
+    qtbot.waitUntil(lambda: not source.download.is_running(), timeout=20_000)
+    text = source.status.text()
+    assert text.startswith("Download failed: Could not download")
+    assert text.endswith(f"Training still uses MNIST in {mnist_dir()}.")
+    assert source.folder == str(mnist_dir()) and dialog.use_mnist.isChecked()
