@@ -311,9 +311,13 @@ class DrawingCanvas(QWidget):
         elif button == Qt.MouseButton.LeftButton and not self._erasing:
             if self._active is not None:  # the last release never came: that stroke is done
                 self._finish_stroke(None)
+            inviting = self._history.is_empty()
             self._active = [point]
             self._side = self.side()
-            self._update_around(pos, pos)
+            if inviting:  # the invitation disappears as a whole, not only under the stroke
+                self.update()
+            else:
+                self._update_around(pos, pos)
             self.strokes_changed.emit()
             self.history_changed.emit()
         event.accept()

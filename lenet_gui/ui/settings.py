@@ -120,6 +120,15 @@ class Settings:
         self._qs.setValue("view/kernels", bool(value))
 
     @property
+    def clear_after_labelling(self) -> bool:
+        """Clear the canvas once a drawing is stored as a sample (keys 0-9): on by default."""
+        return str(self._qs.value("labelling/clear_after", "true")).lower() in ("true", "1")
+
+    @clear_after_labelling.setter
+    def clear_after_labelling(self, value: bool) -> None:
+        self._qs.setValue("labelling/clear_after", bool(value))
+
+    @property
     def last_folder(self) -> str:
         return str(self._qs.value("files/folder", ""))
 

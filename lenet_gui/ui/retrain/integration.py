@@ -122,6 +122,8 @@ class RetrainController(QObject):
             status().showMessage(text, 6000)
 
     def _on_labelling_bar_sample_added(self, _sample) -> None:
+        if self.labelling_bar.clears_after_labelling():
+            self.window.canvas.clear()  # ready for the next sample (undo brings it back)
         self._on_browser_samples_deleted()
 
     def _on_browser_samples_deleted(self, *_args) -> None:

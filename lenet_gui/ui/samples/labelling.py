@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 from ...preprocess import Drawing, PreparedInput
 from ...retraining import plural
 from ...samples import Sample, SampleStore
+from ..settings import Settings
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -65,10 +66,26 @@ class LabellingBar(QToolBar):
         self.number_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.number_action.setToolTip("Store each digit of the number typed with 0-9 (Enter)")
         self.number_action.triggered.connect(self.label_number)
+        self.settings = Settings()
+        self.clear_after_action = QAction("Clear after", self)
+        self.clear_after_action.setCheckable(True)
+        self.clear_after_action.setChecked(self.settings.clear_after_labelling)
+        self.clear_after_action.setToolTip(
+            "Clear the canvas once a drawing is stored, ready for the next sample"
+        )
+        self.clear_after_action.toggled.connect(self._on_clear_after_action_toggled)
+        self.addSeparator()
+        self.addAction(self.clear_after_action)
         self.message = QLabel()
         self.message.setMinimumWidth(260)
         self.addSeparator()
         self.addWidget(self.message)
+
+    def clears_after_labelling(self) -> bool:
+        return self.clear_after_action.isChecked()
+
+    def _on_clear_after_action_toggled(self, checked: bool) -> None:
+        self.settings.clear_after_labelling = checked
 
     def label_current(self, digit: int) -> Sample | None:
         """Store the current drawing as `digit`; None (and a message) when there is nothing.

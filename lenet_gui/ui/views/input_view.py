@@ -44,6 +44,8 @@ STAGES = (
 
 GAP = 8
 MAX_TILE = 220  # px: beyond this the stages only take room from the canvas
+EMPTY_FILL = QColor(236, 237, 240)  # as the feature maps show a tile with nothing yet
+EMPTY_EDGE = QColor(175, 178, 188)
 
 
 class InputStagesView(QWidget):
@@ -118,7 +120,12 @@ class InputStagesView(QWidget):
         painter.setFont(caption_font)
         for i, (key, caption, _) in enumerate(STAGES):
             tile = self._tile_rect(i)
-            painter.fillRect(tile, QColor(0, 0, 0))
+            if key not in self._images:  # nothing drawn: an empty slot, not a black square
+                painter.fillRect(tile, EMPTY_FILL)
+                painter.setPen(QPen(EMPTY_EDGE, 1, Qt.PenStyle.DashLine))
+                painter.drawRect(QRectF(tile).adjusted(0.5, 0.5, -0.5, -0.5))
+            else:
+                painter.fillRect(tile, QColor(0, 0, 0))
             if key in self._images:
                 painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, key == "ink_crop")
                 painter.drawImage(self._image_rect(key, tile), self._images[key])
