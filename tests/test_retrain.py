@@ -20,6 +20,7 @@ import pytest
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
 from real_data import mnist_dir
 
 from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
@@ -145,7 +146,7 @@ def test_a_folder_without_valid_mnist_files_is_refused_with_a_clear_message(qtbo
 
 
 def test_use_this_model_saves_it_and_changes_the_main_windows_prediction(
-    qtbot, window, draw, settle
+    qtbot, window, draw, settle, monkeypatch
 ):
     draw(window.canvas, one_strokes(window.canvas))
     settle()
@@ -164,8 +165,15 @@ def test_use_this_model_saves_it_and_changes_the_main_windows_prediction(
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=RUN_TIMEOUT_MS)
     assert dialog.outcome is not None, dialog.status.text()
 
+    asked: list = []  # trained on one drawing, nothing held out: it asks first
+    monkeypatch.setattr(
+        QMessageBox,
+        "warning",
+        lambda *args, **kwargs: asked.append(args[2]) or QMessageBox.StandardButton.Yes,
+    )
     with qtbot.waitSignal(window.model_changed, timeout=5_000):
         QTest.mouseClick(dialog.use_button, Qt.MouseButton.LeftButton)
+    assert len(asked) == 1 and "Nothing measured it" in asked[0]
     settle()
     assert window.current_inspection().prediction.digit == 3
     path = window.loaded_model.path
