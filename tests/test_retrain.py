@@ -192,6 +192,9 @@ def test_labelling_a_drawing_adds_a_sample_that_survives_a_restart(qtbot, window
     QTest.keyClick(window.canvas, Qt.Key.Key_7)
     assert controller.store.counts_by_label()[7] == 1
     assert "Saved as a 7" in controller.labelling_bar.message.text()
+    assert window.canvas.drawing().is_blank  # cleared for the next sample
+    draw(window.canvas, one_strokes(window.canvas))
+    settle()
     controller.labelling_bar.digit_actions[2].trigger()  # the tool-bar button
     window.close()
 
