@@ -94,6 +94,9 @@ def test_typing_a_number_then_enter_labels_each_digit(window, draw, settle):
     by_label = {s.label: s for s in samples}
     assert len(by_label[1].drawing.strokes) == 1 and len(by_label[0].drawing.strokes) == 1
     assert max(x for x, _ in by_label[1].drawing.strokes[0]) < 0.6 * h  # the 1's own stroke
+    assert canvas.drawing().is_blank  # labelling cleared the canvas for the next one
+    draw(canvas, [one(0.5 * h, h), zero(1.3 * h, h)])
+    settle()
     # a wrong count of digits is refused, nothing stored
     for key in (Qt.Key.Key_4, Qt.Key.Key_2, Qt.Key.Key_7, Qt.Key.Key_Return):
         QTest.keyClick(canvas, key)
