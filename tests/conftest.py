@@ -53,6 +53,23 @@ def isolated_user_dirs(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def no_unanswered_message_boxes(monkeypatch):
+    """Offscreen, nobody answers a modal message box and the run would hang for ever: a box the
+    test did not patch fails the test instead (pytest-qt reports exceptions raised in Qt
+    handlers such as closeEvent). A test that expects a box patches that function itself."""
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtWidgets import QMessageBox
+
+    def unanswered(*args, **kwargs):
+        texts = [a for a in args if isinstance(a, str)]
+        raise AssertionError(f"a modal message box nobody answers: {texts}")
+
+    for name in ("question", "warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, name, unanswered)
+
+
 @pytest.fixture(scope="session")
 def bundled_model():
     """The bundled checkpoint, loaded once for the whole run (it is never modified)."""

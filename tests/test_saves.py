@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -103,7 +104,8 @@ def test_use_this_model_with_an_unwritable_data_folder_says_so(qtbot, monkeypatc
     monkeypatch.setattr(dialog_module, "save_trained", unwritable)
     dialog = dialog_module.RetrainDialog(None)
     qtbot.addWidget(dialog)
-    dialog.outcome = object()  # a finished run (its contents are not looked at here)
+    # A finished run, measured and as good as the model in use (only these fields are read).
+    dialog.outcome = SimpleNamespace(mnist_test_accuracy=0.99, user_before=None, user_after=None)
     dialog.job = type("Job", (), {"base_state": None})()
     accepted: list = []
     dialog.model_accepted.connect(accepted.append)
@@ -112,6 +114,7 @@ def test_use_this_model_with_an_unwritable_data_folder_says_so(qtbot, monkeypatc
     text = dialog.status.text()
     assert "Read-only file system. Nothing was written." in text
     assert "Save model" in text and "kept" in text
+    dialog.close_without_asking()  # the run is kept in the dialog; closing would ask about it
 
 
 def test_train_checks_the_destination_before_training(tmp_path, monkeypatch, capsys):
