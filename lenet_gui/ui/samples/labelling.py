@@ -77,7 +77,7 @@ class LabellingBar(QToolBar):
         self.addSeparator()
         self.addAction(self.clear_after_action)
         self.message = QLabel()
-        self.message.setMinimumWidth(260)
+        self.message.setMinimumWidth(140)  # fits beside the buttons at 640 px (test_ui_desktops)
         self.addSeparator()
         self.addWidget(self.message)
 
