@@ -122,8 +122,8 @@ def main() -> int:
     canvas = window.canvas
     heatmaps: list[float] = []
     if args.heatmap != "off":
+        window.explain.toggle_action.trigger()  # the dock is built on its first show
         why = window.explain.panel.why
-        window.explain.toggle_action.trigger()
         why.methods.button(0 if args.heatmap == "occlusion" else 1).setChecked(True)
         shown = why.show_attribution
 
