@@ -54,6 +54,7 @@ MAX_WIDTH = 1.6  # nor is a run of several pieces wider than this (x line height
 WIDE = 1.05  # an image component wider than this (x line height) gets cut hypotheses
 WIDE_STROKE = 2.0  # a stroke wider than this (x line height) gets cut hypotheses
 MAX_CUTS = 4  # per wide piece
+LINE_PENS = 2.0  # a stroke whose centre line is less tall than this (x pen width) is not cut
 # Path costs, in units of -log p: terms are measured in line heights; tuned on the dev pen
 # digits (benchmarks/bench_numbers.py).
 # Digits of a number are about as tall as the line; parts of a digit (a 5's or 7's bar, a 1's
@@ -149,7 +150,8 @@ def drawing_pieces(drawing: Drawing) -> list[Piece]:
     pieces = []
     for stroke in strokes:
         box = _ink_box([stroke], pen)
-        if box[2] - box[0] > WIDE_STROKE * height and len(stroke) > 2:
+        thin = box[3] - box[1] - pen < LINE_PENS * pen  # a dash: no digits side by side
+        if box[2] - box[0] > WIDE_STROKE * height and len(stroke) > 2 and not thin:
             pieces.extend(_cut_stroke(stroke, box, pen, height))
         else:
             pieces.append(Piece(box, strokes=(stroke,)))

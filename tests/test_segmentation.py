@@ -177,3 +177,15 @@ def test_a_cut_through_ink_costs_only_where_the_path_cuts():
     for cut, expected in ((0.0, [0, 1]), (5.0, [2])):
         pieces = [Piece((0, 0, 50, 100), cut=cut), Piece((50, 0, 100, 100))]
         assert best_path(pieces, runs, probs, height=100.0, pen=0.0) == expected
+
+
+@pytest.mark.parametrize("wobble", [0.0, 6.0])
+def test_a_dash_drawn_alone_is_one_piece_and_no_number(bundled_model, wobble):
+    """A long dash is as wide as several digits but only a pen width tall: cutting it made
+    "22222" of it. It stays one piece, read as a single drawing (whose verdict rejects it)."""
+    xs = np.linspace(100, 560, 24)
+    dash = tuple((float(x), 140.0 + wobble * np.sin(x / 30)) for x in xs)
+    drawing = Drawing(700, H, (dash,))
+    assert len(drawing_pieces(drawing)) == 1
+    reading = read_drawing(bundled_model.model, drawing)
+    assert reading.number is None or len(reading.number) == 1
