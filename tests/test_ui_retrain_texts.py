@@ -168,3 +168,41 @@ def test_a_failed_download_keeps_saying_which_folder_training_uses(qtbot):
     assert text.startswith("Download failed: Could not download")
     assert text.endswith(f"Training still uses MNIST in {mnist_dir()}.")
     assert source.folder == str(mnist_dir()) and dialog.use_mnist.isChecked()
+
+
+LONG_ERROR = (
+    "C:\\Users\\someone\\AppData\\Local\\lenet-gui\\mnist\\train-images-idx3-ubyte.gz: the file "
+    "ends early: its header declares 60,000 images of 28x28 but only 12,345 are there; download "
+    "MNIST again or choose another folder"
+)
+
+
+@pytest.mark.parametrize("size", [(640, 480), (800, 600), (1180, 760)])
+def test_error_texts_are_shown_whole_at_every_size(dialog, size):
+    """An error is read to its end without scrolling sideways: every label shows all of its
+    text, nothing in the dialog is reached by a horizontal scroll bar, and the status line
+    where training errors are said stays in view outside the scrolling part."""
+    import time
+
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    def settle() -> None:  # wrapped labels need a few layout passes to find their height
+        for _ in range(8):
+            QApplication.processEvents()
+            time.sleep(0.01)
+
+    dialog.resize(*size)
+    settle()
+    dialog._on_worker_failed(LONG_ERROR)
+    dialog.mnist_source.set_folder("/no/such/folder/with-a-rather-long-name/and/more/levels")
+    settle()
+    shown = [w for w in dialog.findChildren(QLabel) if w.isVisible() and w.text()]
+    assert dialog.status in shown and dialog.mnist_source.status in shown
+    for label in shown:
+        if label.wordWrap():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
+        else:
+            assert label.width() >= label.sizeHint().width(), label.text()
+    assert dialog.scroll_area.horizontalScrollBar().maximum() == 0
+    assert not dialog.scroll_area.isAncestorOf(dialog.status)
+    assert dialog.rect().contains(dialog.status.mapTo(dialog, dialog.status.rect().bottomRight()))

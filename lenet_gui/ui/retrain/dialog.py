@@ -16,8 +16,9 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QCheckBox,
     QComboBox,
@@ -61,6 +62,10 @@ from .results import RetrainResults, duration_text
 from .training_curves import TrainingCurves
 from .training_worker import DEFAULT_MODE, TrainingWorker
 
+# The curves and results tabs are cramped below this width (two plots side by side): narrower,
+# they go below the settings instead.
+RESULTS_MIN_WIDTH = 440
+
 
 class RetrainDialog(QDialog):
     """Emits `model_accepted(LoadedModel)` when the user chooses "Use this model"."""
@@ -93,27 +98,35 @@ class RetrainDialog(QDialog):
         self._ready = False  # controls fire signals while they are being built
         self._started_at = 0.0
 
-        left = QVBoxLayout()
+        self.settings_panel = QWidget()
+        left = QVBoxLayout(self.settings_panel)
+        left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self._build_data_group())
         left.addWidget(self._build_how_group())
         left.addStretch(1)
-        right = QVBoxLayout()
-        right.addLayout(self._build_progress())
+        self.results_panel = QWidget()
+        self.results_panel.setMinimumWidth(RESULTS_MIN_WIDTH)
+        right = QVBoxLayout(self.results_panel)
+        right.setContentsMargins(0, 0, 0, 0)
         self.curves = TrainingCurves()
         self.results = RetrainResults()
         self.results.test_digit_chosen.connect(self.test_digit_chosen)
         self.results.replay.position_changed.connect(self._on_replay_position_changed)
         right.addWidget(self.curves, 3)
         right.addWidget(self.results, 2)
-        body = QHBoxLayout()
-        body.addLayout(left, 0)
-        body.addLayout(right, 1)
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.addWidget(self.settings_panel, 0)
+        self.body.addWidget(self.results_panel, 1)
         content = QWidget()
-        content.setLayout(body)
-        body.setContentsMargins(0, 0, 0, 0)
+        content.setLayout(self.body)
+        self.scroll_area = scrolling(content, "Training settings, curves and results")
         layout = QVBoxLayout(self)
-        # The settings, curves and results scroll on a small screen; the buttons stay in view.
-        layout.addWidget(scrolling(content, "Training settings, curves and results"), 1)
+        # The settings, curves and results scroll on a small screen (one above the other when
+        # the dialog is too narrow for both side by side: never sideways); the progress, the
+        # status line (where errors are said) and the buttons stay in view at the full width.
+        layout.addWidget(self.scroll_area, 1)
+        layout.addLayout(self._build_progress())
         layout.addLayout(self._build_buttons())
         centre_on_screen(self, QSize(1180, 760))
 
@@ -163,7 +176,9 @@ class RetrainDialog(QDialog):
 
     def _build_how_group(self) -> QGroupBox:
         box = QGroupBox("How")
-        form = QFormLayout(box)
+        column = QVBoxLayout(box)
+        form = QFormLayout()
+        column.addLayout(form)
         self.fine_tune = QRadioButton()
         self._show_current_model_name()
         self.fine_tune.setEnabled(self.current is not None)
@@ -191,7 +206,9 @@ class RetrainDialog(QDialog):
         form.addRow("Batch size:", self.batch_size)
         form.addRow("Learning rate:", self.learning_rate)
         form.addRow(self.augment)
-        form.addRow(self.estimate)
+        # Below the form, not a row of it: QFormLayout gives a wrapped row a single line's
+        # height when the text grows to two (the estimate was cut in half).
+        column.addWidget(self.estimate)
         use_number_format(self.epochs)
         self.epochs.valueChanged.connect(self._on_settings_changed)
         self.batch_size.currentIndexChanged.connect(self._on_settings_changed)
@@ -598,6 +615,31 @@ class RetrainDialog(QDialog):
         """For quitting the app: stop everything and close, whatever is unsaved."""
         self._kept = True
         self.close()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange_for_width()
+
+    def _arrange_for_width(self) -> None:
+        """Settings beside the curves when both fit in the scroll area's width, else above
+        them, so that nothing is ever reached by scrolling sideways."""
+        spacing = max(self.body.spacing(), 0)
+        side_by_side = (
+            self.settings_panel.sizeHint().width()
+            + max(self.results_panel.minimumWidth(), self.results_panel.minimumSizeHint().width())
+            + spacing
+        )
+        room = self.width() - 2 * self.layout().contentsMargins().left() - self._scrollbar_room()
+        direction = (
+            QBoxLayout.Direction.LeftToRight
+            if room >= side_by_side
+            else QBoxLayout.Direction.TopToBottom
+        )
+        if self.body.direction() != direction:
+            self.body.setDirection(direction)
+
+    def _scrollbar_room(self) -> int:
+        return self.scroll_area.verticalScrollBar().sizeHint().width()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._may_close():
