@@ -110,3 +110,21 @@ def test_explain_refuses_blank_and_unreadable_inputs(tmp_path):
     junk.write_bytes(b"not an image")
     with pytest.raises(SystemExit, match="not a readable image"):
         cli.main(["explain", str(junk)])
+
+
+def test_occlusion_computes_only_patches_over_ink_and_matches_every_patch(bundled_model):
+    """Skipping the patches over blank paper changes nothing: the map equals the one made from
+    every patch position, computed here one patch at a time."""
+    from lenet_gui.attribution import _patch_masks
+
+    model = bundled_model.model
+    x = prepare_drawing(Drawing(280, 280, (((150, 40), (150, 250)),))).network_input  # a 1
+    a = occlusion(model, x, 1, 7)
+    masks = _patch_masks(32, 4, 2).numpy()
+    covered = np.where(masks, BACKGROUND_VALUE, x[0]).astype(np.float32)  # every patch
+    with torch.no_grad():
+        scores = model(torch.from_numpy(covered[:, None])).numpy()
+    drops = objective(model, x, 1, 7) - (scores[:, 1] - scores[:, 7])
+    expected = np.tensordot(drops, masks, axes=1) / masks.sum(0)
+    np.testing.assert_allclose(a.map, expected, atol=1e-4)
+    assert np.abs(a.map).max() > 0.01

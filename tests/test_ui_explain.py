@@ -59,7 +59,9 @@ def test_heatmap_of_the_drawing_is_the_cores_attribution(explained):
     expected = attribute(window.loaded_model.model, network_input, 7, None, "occlusion")
     np.testing.assert_allclose(a.map, expected.map, atol=1e-5)
     assert window.explain.overlay.is_showing()  # over the drawing too
-    assert "score of 7" in window.explain.panel.why.legend.text()
+    why = window.explain.panel.why
+    assert "score of 7" in why.legend.text()
+    assert f"explained score {expected.explained_score:+.2f}" in why.view.caption()
 
 
 def test_class_contrast_and_method_are_the_users_choice(explained):
@@ -70,6 +72,7 @@ def test_class_contrast_and_method_are_the_users_choice(explained):
     why.methods.button(1).click()  # integrated gradients
     a = shown_attribution(window, "gradient", 7, 1)
     assert "score of 7 over 1" in why.legend.text()
+    assert f"map sum {float(a.map.sum()):+.2f}" in why.view.caption()
     why.target.setCurrentIndex(why.target.findData(3))
     a = shown_attribution(window, "gradient", 3, 1)
     assert a.explained_score == pytest.approx(float(a.scores[3] - a.scores[1]))

@@ -9,7 +9,7 @@ explained score, blue lowers it) and makes weak values transparent, so the ink s
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -42,6 +42,7 @@ class InputExplainView(QWidget):
         self._values: np.ndarray | None = None
         self._heat: QImage | None = None
         self._attribution: np.ndarray | None = None
+        self._caption = ""
         self._field: tuple[int, int, int, int] | None = None
         self.setMouseTracking(True)
         self.setMinimumSize(160, 160)
@@ -52,10 +53,15 @@ class InputExplainView(QWidget):
         self._input = None if field is None else gray_image(field, ink_is_white=False)
         self.update()
 
-    def set_attribution(self, attribution: np.ndarray | None) -> None:
+    def set_attribution(self, attribution: np.ndarray | None, caption: str = "") -> None:
+        """`attribution`: (32, 32) or None; `caption`: one line painted beneath the input."""
         self._attribution = attribution
+        self._caption = caption if attribution is not None else ""
         self._heat = None if attribution is None else heatmap_image(attribution)
         self.update()
+
+    def caption(self) -> str:
+        return self._caption
 
     def set_field(self, field: tuple[int, int, int, int] | None) -> None:
         """(top, left, bottom, right) in input pixels, bottom/right exclusive, or None."""
@@ -65,10 +71,15 @@ class InputExplainView(QWidget):
     def heatmap(self) -> QImage | None:
         return self._heat
 
+    def _caption_height(self) -> int:
+        return self.fontMetrics().height() + 4
+
     def _target(self) -> QRectF:
-        side = min(self.width(), self.height()) - 2
+        """The input's square, above a line kept for the caption."""
+        line = self._caption_height()
+        side = max(1, min(self.width(), self.height() - line) - 2)
         rect = QRectF(0, 0, side, side)
-        rect.moveCenter(QRectF(self.rect()).center())
+        rect.moveCenter(QRectF(self.rect().adjusted(0, 0, 0, -line)).center())
         return rect
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -89,6 +100,11 @@ class InputExplainView(QWidget):
                                     (right - left) * cell, (bottom - top) * cell))  # fmt: skip
         painter.setPen(QPen(QColor(150, 150, 160), 1))
         painter.drawRect(target)
+        if self._caption:
+            painter.setPen(self.palette().color(self.foregroundRole()))
+            line = QRectF(0, target.bottom() + 2, self.width(), self._caption_height())
+            painter.drawText(line, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                             self._caption)  # fmt: skip
 
     def _pixel_at(self, pos: QPointF) -> tuple[int, int] | None:
         target = self._target()
@@ -137,9 +153,27 @@ class CanvasOverlay(QWidget):
 
     def set_content(self, placement, heat: QImage | None, field=None) -> None:
         """`placement`: input -> canvas mapping (None hides everything); `heat`: the heatmap
-        image of the 32x32 input or None; `field`: a receptive field (top, left, bottom, right)."""
-        self._placement, self._heat, self._field = placement, heat, field
-        self.update()
+        image of the 32x32 input or None; `field`: a receptive field (top, left, bottom, right).
+        Repaints only where the old or the new content lies, and nothing when it is the same."""
+        content = (placement, heat, field)
+        if content == (self._placement, self._heat, self._field):
+            return
+        before = self._painted_rect()
+        self._placement, self._heat, self._field = content
+        dirty = before.united(self._painted_rect())
+        if not dirty.isEmpty():
+            self.update(dirty)
+
+    def _painted_rect(self) -> QRect:
+        """Where paintEvent paints (the heatmap's square and the field's outline), in pixels."""
+        if self._placement is None:
+            return QRect()
+        rect = QRectF()
+        if self._heat is not None:
+            rect = rect.united(_source_rect(self._placement, (0, 0, 32, 32)))
+        if self._field is not None:
+            rect = rect.united(_source_rect(self._placement, self._field))
+        return rect.toAlignedRect().adjusted(-2, -2, 2, 2)  # the outline's pen and rounding
 
     def is_showing(self) -> bool:
         return self._placement is not None and (self._heat is not None or self._field is not None)
@@ -149,13 +183,17 @@ class CanvasOverlay(QWidget):
             return
         painter = QPainter(self)
         if self._heat is not None:
-            x0, y0, x1, y1 = self._placement.rect_to_source(0, 0, 32, 32)
             painter.setOpacity(0.75)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(QRectF(x0, y0, x1 - x0, y1 - y0), self._heat)
+            painter.drawImage(_source_rect(self._placement, (0, 0, 32, 32)), self._heat)
             painter.setOpacity(1.0)
         if self._field is not None:
-            x0, y0, x1, y1 = self._placement.rect_to_source(*self._field)
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.setPen(QPen(FIELD_COLOUR, 2, Qt.PenStyle.DashLine))
-            painter.drawRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            painter.drawRect(_source_rect(self._placement, self._field))
+
+
+def _source_rect(placement, rows_cols) -> QRectF:
+    """Input rows top..bottom, columns left..right as a rectangle on the canvas."""
+    x0, y0, x1, y1 = placement.rect_to_source(*rows_cols)
+    return QRectF(x0, y0, x1 - x0, y1 - y0)

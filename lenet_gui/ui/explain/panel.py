@@ -94,22 +94,28 @@ class WhyView(QWidget):
         return target, (None if versus == target else versus)
 
     def show_attribution(self, attribution) -> None:
+        """Show `attribution` (or None). The legend changes only with the class, contrast or
+        method; the figures that change on every new heatmap are painted by the view beneath
+        the input: a label's new text lays out the whole dock again (several ms a heatmap)."""
         self.attribution = attribution
-        self.view.set_attribution(None if attribution is None else attribution.map)
         if attribution is None:
+            self.view.set_attribution(None)
             self.legend.setText("")
             return
+        score = f"explained score {attribution.explained_score:+.2f}"
+        if attribution.method == "gradient":  # completeness: the map adds up to the change
+            score += f", map sum {float(attribution.map.sum()):+.2f}"
+        self.view.set_attribution(attribution.map, score)
         what = f"the score of {attribution.target}"
         if attribution.versus is not None:
             what += f" over {attribution.versus}"
         total = ""
-        if attribution.method == "gradient":  # completeness: the map adds up to the change
-            total = f"; the map adds up to {float(attribution.map.sum()):+.2f} (change from blank)"
-        self.legend.setText(
+        if attribution.method == "gradient":
+            total = " The map sum is the score's change from a blank input."
+        self.legend.setText(  # the same text again costs nothing (QLabel compares it)
             f"<span style='color:#b2182b'><b>red</b></span>: pixels that raise {what}; "
             f"<span style='color:#2166ac'><b>blue</b></span>: pixels that lower it. "
-            f"{METHOD_LABELS[attribution.method]}; explained score "
-            f"{attribution.explained_score:+.2f}{total}."
+            f"{METHOD_LABELS[attribution.method]}.{total}"
         )
 
 

@@ -4,16 +4,24 @@ Occlusion (226 images in one batch) and integrated gradients (48 forward and bac
 one batch) take tens of ms, more than a mouse move's budget, so they run on one Python thread;
 torch releases Python's lock while it computes. The result arrives as a Qt signal (queued to the
 GUI thread) with the request's key, so a result for a drawing already changed can be told apart.
+
+While the user draws there is always a newer drawing to explain, and a thread computing without
+pause takes a whole core: on a machine whose cores are busy (two cores, or other programs), the
+GUI thread then waits for the CPU. So after each computation the thread rests `REST` times as
+long as it took (a third of one core at most); the latest request is computed after the rest.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
+
+REST = 2.0  # rest this many times a computation's duration before the next one
 
 
 class AttributionWorker(QObject):
@@ -59,6 +67,7 @@ class AttributionWorker(QObject):
                 key, model, network_input, target, versus, method = self._pending
                 self._pending = None
                 self._busy = True
+            started = time.perf_counter()
             try:
                 result = attribute(model, network_input, target, versus, method)
             except Exception as exc:  # reported, never raised in a thread nobody watches
@@ -76,3 +85,7 @@ class AttributionWorker(QObject):
                     self.finished.emit(key, result)
             except RuntimeError:  # the window went away without stop() (or stop's wait ran out):
                 return  # nobody is left to tell, and the thread ends quietly
+            with self._condition:  # stop() ends the rest at once
+                self._condition.wait_for(
+                    lambda: self._stopped, REST * (time.perf_counter() - started)
+                )
