@@ -109,6 +109,7 @@ def main() -> int:
         "low_contrast": [],
         "painted_low_contrast": [],
         "clipped": [],
+        "sideways": [],
     }
     windows = {"main": window, "map": window._details[-1], "retrain": retrain, "samples": browser}
     for name, top in windows.items():
@@ -121,6 +122,7 @@ def main() -> int:
         report["unnamed"] += [f"{name}: {w}" for w in unnamed_interactive_widgets(top)]
         report["low_contrast"] += [f"{name}: {t}" for t in low_contrast_texts(top)]
         report["clipped"] += [f"{name}: {t}" for t in clipped_buttons(top)]
+        report["sideways"] += [f"{name}: {t}" for t in sideways_scrolling(top)]
         if args.shots:
             Path(args.shots).mkdir(parents=True, exist_ok=True)
             top.grab().save(str(Path(args.shots) / f"{name}.png"))
@@ -250,6 +252,18 @@ def clipped_buttons(top) -> list[str]:
         if not window_rect.contains(where):
             out.append(f"{describe(button)} at {where.getRect()} outside {window_rect.getRect()}")
     return out
+
+
+def sideways_scrolling(top) -> list[str]:
+    """Scroll areas whose content is wider than their view: a part reached only by scrolling
+    sideways (text cut at the right edge until then)."""
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    return [
+        describe(area)
+        for area in top.findChildren(QAbstractScrollArea)
+        if area.isVisible() and area.horizontalScrollBar().maximum() > 0
+    ]
 
 
 def settle(app, seconds: float = 0.3) -> None:

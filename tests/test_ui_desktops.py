@@ -56,6 +56,7 @@ def test_the_app_fits_reads_well_and_names_its_widgets(tmp_path, case):
     for name, window in report["windows"].items():
         assert window["fits"], f"{name} window {window['geometry']} is off the screen"
     assert report["clipped"] == []
+    assert report["sideways"] == []  # nothing reached only by scrolling sideways
     assert report["low_contrast"] == []
     assert report["painted_low_contrast"] == []
     assert report["unnamed"] == []

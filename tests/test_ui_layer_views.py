@@ -27,6 +27,24 @@ def test_the_layout_has_one_tile_per_map_of_the_shape_the_architecture_gives(ker
     assert len([t for t in layout.tiles if t.layer == KERNELS]) == (6 if kernels else 0)
 
 
+@pytest.mark.parametrize("width", [140, 200, 260, 330, 420])
+def test_a_narrow_view_gets_an_arrangement_as_narrow_as_itself(width):
+    """A small window's maps panel scrolls down, never sideways: the arrangement fits the
+    width (names above the rows, fewer maps a row), every map and unit still has its tile."""
+    layout = compute_layout(width, 0, show_kernels=True, table=True)
+    assert layout.width <= width
+    for layer in MAP_LAYERS:
+        assert len([t for t in layout.tiles if t.layer == layer]) == LAYER[layer].maps
+    assert len([t for t in layout.tiles if t.layer == "output"]) == LAYER["output"].units
+    assert all(t.rect.right() <= width for t in layout.tiles)
+    assert np.prod(layout.c5_shape) == LAYER["C5"].units
+
+
+def test_a_roomy_view_keeps_the_names_beside_the_rows():
+    layout = compute_layout(1000, 900, show_kernels=True, table=True)
+    assert not layout.labels_above and layout.first("C1").rect.left() >= 70
+
+
 def test_titles_tooltips_and_detail_titles_come_from_the_architecture():
     for layer in LAYERS:
         assert LAYER_TITLES[layer.name] == (layer.name, layer.shape_text())

@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QAccessible,
     QAccessibleEvent,
     QFont,
+    QFontMetricsF,
     QImage,
     QKeyEvent,
     QMouseEvent,
@@ -31,7 +32,16 @@ from ...architecture import C1_KERNELS_SHAPE, LAYER, LAYER_NAMES, MAP_LAYERS
 from .. import theme
 from .colormap import SQUASH_LIMIT, gradient, lut_pixels
 from .explanations import LAYER_TITLES, layer_tooltip
-from .map_layout import F6_SHAPE, GAP, KERNELS, LABEL_W, Layout, Tile, compute_layout
+from .map_layout import (
+    F6_SHAPE,
+    GAP,
+    KERNELS,
+    LABEL_W,
+    LEGEND_H_ABOVE,
+    Layout,
+    Tile,
+    compute_layout,
+)
 
 EMPTY = np.uint32(0xFFECEDF0)  # a tile with nothing to show yet
 
@@ -136,8 +146,17 @@ class FeatureMapsView(QWidget):
         self._invalidate()
 
     def minimumSizeHint(self) -> QSize:
-        small = compute_layout(0, 0, self._show_kernels, self._table is not None)
-        return QSize(small.width, small.height)
+        """The narrowest arrangement's width; the height follows from the width given
+        (`heightForWidth`), so a scroll area scrolls down, not sideways."""
+        narrowest = compute_layout(0, 0, self._show_kernels, self._table is not None)
+        return QSize(narrowest.width, self.heightForWidth(max(self.width(), narrowest.width)))
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        """The height of the lowest arrangement that fits `width` (see `compute_layout`)."""
+        return compute_layout(width, 0, self._show_kernels, self._table is not None).height
 
     def sizeHint(self) -> QSize:
         return QSize(620, 640)
@@ -193,7 +212,8 @@ class FeatureMapsView(QWidget):
             first = self._layout.first("C3")
             if first is not None:
                 top, height = first.rect.top() - 2, first.rect.height() + 4
-                band = QRectF(LABEL_W, top, self.width() - LABEL_W, height)
+                x0 = self._layout.x0
+                band = QRectF(x0, top, self.width() - x0, height)
                 painter.fillRect(band, theme.background(self))
                 painter.setPen(theme.ink(self, "muted"))
                 painter.drawText(band, Qt.AlignmentFlag.AlignCenter, self._message)
@@ -264,7 +284,14 @@ class FeatureMapsView(QWidget):
             painter.drawText(rect, top_left, title)
             painter.setFont(small_font)
             painter.setPen(theme.ink(self, "muted"))
-            painter.drawText(rect.adjusted(0, 15, 0, 0), top_left, shape)
+            if self._layout.labels_above:  # one line: "C1  6 @ 28×28", the shape if it fits
+                beside = QFontMetricsF(label_font).horizontalAdvance(title) + 8
+                room = self.width() - rect.left() - beside
+                if QFontMetricsF(small_font).horizontalAdvance(shape) <= room:
+                    line = QRectF(rect.left() + beside, rect.top() + 1, room, rect.height())
+                    painter.drawText(line, top_left, shape)
+            else:
+                painter.drawText(rect.adjusted(0, 15, 0, 0), top_left, shape)
         grid = QPen(theme.quiet_fill(self, 0.3), 1)
         painter.setFont(small_font)
         for tile in self._layout.tiles:  # frames just outside the tiles, so maps paint over none
@@ -283,7 +310,11 @@ class FeatureMapsView(QWidget):
             self._paint_table(painter)
 
     def _paint_legend(self, painter: QPainter) -> None:
-        bar = QRectF(LABEL_W, 6, max(120.0, min(240.0, self.width() - LABEL_W - 200)), 12)
+        above = self._layout.labels_above  # narrow: the note below the bar, not beside it
+        x0 = self._layout.x0
+        top = 20.0 if above else 6.0
+        room = self.width() - x0 - (14 if above else 200)
+        bar = QRectF(x0, top, max(80.0 if above else 120.0, min(240.0, room)), 12)
         painter.fillRect(bar, gradient(bar.left(), bar.right()))
         painter.setPen(theme.quiet_fill(self, 0.4))
         painter.drawRect(bar)
@@ -300,9 +331,14 @@ class FeatureMapsView(QWidget):
             painter.drawText(QRectF(x, below, 60, 14), align, text)
         label = QRectF(0, 4, LABEL_W - 6, 34)
         painter.drawText(label, Qt.AlignmentFlag.AlignLeft, "Activation")
-        note = QRectF(bar.right() + 12, 2, self.width() - bar.right() - 14, 34)
-        text = "C1–F6: the squashing range\noutput: ± the largest |logit|"
-        painter.drawText(note, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop, text)
+        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        if above:  # below the bar, wrapped to the width
+            note = QRectF(0, below + 16, self.width() - 4, LEGEND_H_ABOVE - below - 16)
+            flags |= Qt.TextFlag.TextWordWrap
+        else:
+            note = QRectF(bar.right() + 12, 2, self.width() - bar.right() - 14, 34)
+        text = "C1–F6: the squashing range\noutput: ± the largest\u00a0|\u2060logit|"
+        painter.drawText(note, flags, text)
 
     def _paint_table(self, painter: QPainter) -> None:
         """A dot where S2 map i (row) feeds C3 map j (column), orange for the hovered map."""

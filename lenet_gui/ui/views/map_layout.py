@@ -20,6 +20,8 @@ LABEL_W = 70  # the column of layer names
 GAP = 4  # between tiles
 ROW_GAP = 8  # between layers
 LEGEND_H = 42
+LEGEND_H_ABOVE = 104  # narrow: the legend's note goes below its colour bar, wrapped
+NAME_LINE = 18  # narrow: the line above a row that names its layer
 F6_SHAPE = LAYER["F6"].grid  # F6's 84 units as the paper's 7x12 prototype bitmaps
 
 _C1, _S2, _C3, _S4, _C5, _OUT = (LAYER[n] for n in ("C1", "S2", "C3", "S4", "C5", "output"))
@@ -45,6 +47,8 @@ class Layout:
     table: QRectF | None = None  # the C3 connection table's dots
     table_cell: tuple[float, float] = (0.0, 0.0)  # width, height of one table cell
     c5_shape: tuple[int, int] = (4, 30)  # C5's units as rows x columns (set by `arrange`)
+    labels_above: bool = False  # a layer's name above its row (narrow), not in a column beside
+    x0: float = LABEL_W  # where the tiles' column starts
     width: int = 0
     height: int = 0
     shown_area: float = 0.0  # pixels of maps and units, to compare arrangements
@@ -53,35 +57,77 @@ class Layout:
         return next((t for t in self.tiles if t.layer == layer), None)
 
 
+# Narrow views (a small window): three maps a row for C1/S2, four for C3/S4, names above rows.
+WIDE_FORMS = tuple((c3, _C1.maps, False) for c3 in C3_COLUMNS)
+NARROW_FORMS = tuple(
+    (c3, c1, True) for c1 in (_C1.maps, _C1.maps // 2) for c3 in (*C3_COLUMNS, _C3.maps // 4)
+)
+
+
 def compute_layout(width: int, height: int, show_kernels: bool, table: bool) -> Layout:
-    """The arrangement showing the most that fits in width x height (else the smallest one)."""
-    best = None
-    smallest = None
-    for t1, t3, columns in itertools.product(C1_TILES, C3_TILES, C3_COLUMNS):
-        layout = arrange(t1, t3, columns, show_kernels, table)
-        if smallest is None or layout.width * layout.height < smallest.width * smallest.height:
-            smallest = layout
-        fits = layout.width <= width and layout.height <= height
-        if fits and (best is None or layout.shown_area > best.shown_area):
-            best = layout
-    return best or smallest
+    """The arrangement showing the most that fits in width x height.
+
+    The usual forms (names in a column beside the rows) come first; the narrow ones only when
+    none of those fits. When nothing fits both ways, the view scrolls vertically, never
+    sideways if it can help it: the lowest arrangement that fits the width, else the narrowest.
+    """
+    usual = [
+        arrange(t1, t3, *form[:2], show_kernels, table, form[2])
+        for form in WIDE_FORMS
+        for t1, t3 in itertools.product(C1_TILES, C3_TILES)
+    ]
+    narrow = [
+        arrange(t1, t3, *form[:2], show_kernels, table, form[2])
+        for form in NARROW_FORMS
+        for t1, t3 in itertools.product(C1_TILES, C3_TILES)
+    ]
+    for candidates in (usual, usual + narrow):
+        fitting = [x for x in candidates if x.width <= width and x.height <= height]
+        if fitting:
+            return max(fitting, key=lambda x: x.shown_area)
+    everything = usual + narrow
+    in_width = [x for x in everything if x.width <= width]
+    if in_width:
+        return min(in_width, key=lambda x: (x.height, -x.shown_area))
+    return min(everything, key=lambda x: (x.width, x.height))
 
 
-@functools.cache  # 80 arrangements at most; each resize tried them all
-def arrange(t1: int, t3: int, columns: int, show_kernels: bool, table: bool) -> Layout:
-    """C1/S2 tiles of t1 pixels, C3/S4 tiles of t3 in rows of `columns`. The result is shared
-    between callers (cached): read it, never change it."""
-    layout = Layout()
-    x0 = LABEL_W
-    y = float(LEGEND_H)
+@functools.cache  # 200 arrangements at most; each resize tried them all
+def arrange(
+    t1: int,
+    t3: int,
+    columns: int,
+    c1_columns: int,
+    show_kernels: bool,
+    table: bool,
+    labels_above: bool = False,
+) -> Layout:
+    """C1/S2 tiles of t1 pixels in rows of `c1_columns`, C3/S4 tiles of t3 in rows of
+    `columns`; layer names beside the rows, or above them (`labels_above`, for narrow views).
+    The result is shared between callers (cached): read it, never change it."""
+    layout = Layout(labels_above=labels_above)
+    x0 = 0.0 if labels_above else float(LABEL_W)
+    layout.x0 = x0
+    y = float(LEGEND_H_ABOVE if labels_above else LEGEND_H)
     c3_block = columns * (t3 + GAP)
+
+    def label(layer: str, h: float, width: float) -> None:
+        """The layer's name: beside a row `h` high, or on a line of its own above it."""
+        nonlocal y
+        if labels_above:
+            layout.labels.append((layer, QRectF(0, y, max(width, LABEL_W), NAME_LINE)))
+            y += NAME_LINE
+        else:
+            layout.labels.append((layer, QRectF(0, y, LABEL_W - 6, h)))
 
     def row(layer: str, count: int, size: tuple[float, float], shape, step: float, per_row: int):
         nonlocal y
         tile_w, tile_h = size
         lines = -(-count // per_row)
-        h = max(lines * tile_h + (lines - 1) * GAP, 32)
-        layout.labels.append((layer, QRectF(0, y, LABEL_W - 6, h)))
+        h = lines * tile_h + (lines - 1) * GAP
+        if not labels_above:
+            h = max(h, 32)
+        label(layer, h, per_row * step)
         for i in range(count):
             r, c = divmod(i, per_row)
             rect = QRectF(
@@ -91,41 +137,56 @@ def arrange(t1: int, t3: int, columns: int, show_kernels: bool, table: bool) -> 
             layout.shown_area += tile_w * tile_h
         y += h + ROW_GAP
 
-    per_row = _C1.maps  # C1, S2 and the kernels: one row
     if show_kernels:
         kernel = C1_KERNELS_SHAPE[1]
         k = max(20, t1 // 2 - (t1 // 2) % kernel)
-        row(KERNELS, per_row, (k, k), C1_KERNELS_SHAPE[1:], t1 + GAP, per_row)
-    row("C1", _C1.maps, (t1, t1), _C1.map_shape, t1 + GAP, per_row)
-    row("S2", _S2.maps, (t1, t1), _S2.map_shape, t1 + GAP, per_row)
+        row(KERNELS, _C1.maps, (k, k), C1_KERNELS_SHAPE[1:], t1 + GAP, c1_columns)
+    row("C1", _C1.maps, (t1, t1), _C1.map_shape, t1 + GAP, c1_columns)
+    row("S2", _S2.maps, (t1, t1), _S2.map_shape, t1 + GAP, c1_columns)
     if table:  # rows: S2 maps, columns: C3 maps
         cell_w, cell_h = c3_block / _C3.maps, max(6.0, min(10.0, t3 / 4))
         table_h = _S2.maps * cell_h
-        layout.labels.append((TABLE, QRectF(0, y, LABEL_W - 6, max(table_h, 30))))
-        layout.table = QRectF(x0, y, _C3.maps * cell_w, table_h)
+        if labels_above:
+            label(TABLE, table_h, c3_block)
+        else:
+            layout.labels.append((TABLE, QRectF(0, y, LABEL_W - 6, max(table_h, 30))))
+            table_h = max(table_h, 30)
+        layout.table = QRectF(x0, y, _C3.maps * cell_w, _S2.maps * cell_h)
         layout.table_cell = (cell_w, cell_h)
-        y += max(table_h, 30) + ROW_GAP
+        y += table_h + ROW_GAP
     row("C3", _C3.maps, (t3, t3), _C3.map_shape, t3 + GAP, columns)
     row("S4", _S4.maps, (t3, t3), _S4.map_shape, t3 + GAP, columns)
-    c5_cols = 30 if columns == _C3.maps else 24  # divisors of C5's 120 units
+    c5_cols = {16: 30, 8: 24}.get(columns, 12)  # divisors of C5's 120 units
     c5 = max(6, min(18, c3_block // c5_cols))
     layout.c5_shape = (_C5.units // c5_cols, c5_cols)
     row("C5", 1, (c5_cols * c5, layout.c5_shape[0] * c5), layout.c5_shape, c5_cols * c5 + GAP, 1)
-    # F6 (a 7x12 image) and the output units share the last row.
     c6 = max(5, min(10, t3 // 5))
     f6_w, f6_h = F6_SHAPE[1] * c6, F6_SHAPE[0] * c6
-    layout.labels.append(("F6", QRectF(0, y, LABEL_W - 6, 32)))
-    layout.tiles.append(Tile("F6", 0, QRectF(x0, y, f6_w, f6_h), F6_SHAPE))
     out = max(22, min(44, t3 - 4 if columns == _C3.maps else t3 // 2 + 8))
-    out_x = x0 + f6_w + 4 * GAP
-    out_y = y + max(34.0, (f6_h - out - 16) / 2)  # below its label, level with F6's middle
-    layout.labels.append(("output", QRectF(out_x, out_y - 34, _OUT.units * (out + GAP), 32)))
-    for i in range(_OUT.units):
-        rect = QRectF(out_x + i * (out + GAP), out_y, out, out)
-        layout.tiles.append(Tile("output", i, rect, (1, 1)))
-    y += max(f6_h, out_y - y + out + 18) + 4
-    out_w = _OUT.units * (out + GAP)
-    widest = max(per_row * (t1 + GAP), c3_block, c5_cols * c5, out_x - x0 + out_w)
+    if labels_above:  # F6, then the output units below it in rows of five
+        label("F6", f6_h, f6_w)
+        layout.tiles.append(Tile("F6", 0, QRectF(x0, y, f6_w, f6_h), F6_SHAPE))
+        y += f6_h + ROW_GAP
+        per_row = _OUT.units // 2
+        label("output", out, per_row * (out + GAP))
+        for i in range(_OUT.units):
+            r, c = divmod(i, per_row)
+            rect = QRectF(x0 + c * (out + GAP), y + r * (out + 18), out, out)
+            layout.tiles.append(Tile("output", i, rect, (1, 1)))
+        y += 2 * (out + 18) + 4
+        out_right = per_row * (out + GAP)
+    else:  # F6 (a 7x12 image) and the output units share the last row.
+        layout.labels.append(("F6", QRectF(0, y, LABEL_W - 6, 32)))
+        layout.tiles.append(Tile("F6", 0, QRectF(x0, y, f6_w, f6_h), F6_SHAPE))
+        out_x = x0 + f6_w + 4 * GAP
+        out_y = y + max(34.0, (f6_h - out - 16) / 2)  # below its label, level with F6's middle
+        layout.labels.append(("output", QRectF(out_x, out_y - 34, _OUT.units * (out + GAP), 32)))
+        for i in range(_OUT.units):
+            rect = QRectF(out_x + i * (out + GAP), out_y, out, out)
+            layout.tiles.append(Tile("output", i, rect, (1, 1)))
+        y += max(f6_h, out_y - y + out + 18) + 4
+        out_right = out_x - x0 + _OUT.units * (out + GAP)
+    widest = max(c1_columns * (t1 + GAP), c3_block, c5_cols * c5, f6_w, out_right)
     layout.width = int(x0 + widest + 4)
     layout.height = int(y)
     return layout
