@@ -5,10 +5,23 @@ Numbers of 2-5 digits, half by one writer and half by several, written side by s
 height with gaps from touching to wide and a little baseline jitter, on a wide canvas
 (`drawn_digits.compose_number`, fixed seed). Prints, per length: numbers read whole and right,
 the share split into the wrong count of digits, and the natural ceiling (per-digit accuracy of
-the same digits read one by one, to the power of the length). Also: how single pen digits fare
-(read as one digit, and the same digit as `classify_drawings`).
+the same digits read one by one, to the power of the length). A number is read right when its
+`number` (the parts whose verdict in the number names a digit, `number_verdict.py`) is the
+digits written. Also: how single pen digits fare (read as one digit, and the same digit as
+`classify_drawings`).
+
+--writers held-out composes numbers only from the writers `rejection.writer_split` holds out
+(never trained or fitted on): the honest figure for a model trained on some pen writers.
+
+--marks N adds N numbers of 2-4 digits with one non-digit mark between two digits, for each kind
+of mark: a pen-drawn letter or symbol (the non-confusable ones of the writers that outlier
+exposure never trained on), a dot on the baseline, a dash at mid-height. Prints, for each policy
+of verdicts on the parts, the numbers read right and how many marks it keeps out of the number:
+every part read as its best digit; each part's verdict alone (`verdict.decide`); the verdict in
+the number (`number_verdicts`, shipped) with its DIGIT_ODDS and with the odds of --odds.
 
     python benchmarks/bench_numbers.py [--per-length 250] [--seed 1] [--images]
+        [--writers all|held-out] [--marks 200] [--odds 1,3,30]
 """
 
 from __future__ import annotations
@@ -27,6 +40,22 @@ sys.path.insert(0, str(ROOT))
 PEN_DIGITS = Path(
     os.environ.get("LENET_PEN_DIGITS", ROOT.parent / "shared/data/pen-digits/unipen_dev.json.gz")
 )
+MARKS = ("letter", "dot", "dash")
+
+
+def by_writer(glyphs) -> dict:
+    groups = defaultdict(list)
+    for g in glyphs:
+        groups[g.writer].append(g)
+    return groups
+
+
+def choose(digits, length: int, one_writer: bool, rng) -> list:
+    """`length` different pen digits, of one writer (with 5 digits or more) or of several."""
+    writers = {w: ds for w, ds in by_writer(digits).items() if len(ds) >= 5}
+    names = sorted(writers)
+    pool = writers[names[rng.integers(len(names))]] if one_writer else digits
+    return [pool[i] for i in rng.choice(len(pool), size=length, replace=False)]
 
 
 def compose(digits, per_length: int, seed: int):
@@ -34,19 +63,112 @@ def compose(digits, per_length: int, seed: int):
     from lenet_gui.drawn_digits import compose_number
 
     rng = np.random.default_rng(seed)
-    by_writer = defaultdict(list)
-    for d in digits:
-        by_writer[d.writer].append(d)
-    writers = [w for w, ds in by_writer.items() if len(ds) >= 5]
     numbers = []
     for length in range(2, 6):
         for k in range(per_length):
-            one_writer = k % 2 == 0
-            pool = by_writer[writers[rng.integers(len(writers))]] if one_writer else digits
-            chosen = [pool[i] for i in rng.choice(len(pool), size=length, replace=False)]
+            chosen = choose(digits, length, k % 2 == 0, rng)
             label = "".join(str(d.label) for d in chosen)
             numbers.append((label, compose_number(chosen, rng), chosen))
     return numbers
+
+
+def compose_marked(digits, letters, count: int, mark: str, seed: int):
+    """(label of the digits, Drawing) for `count` numbers of 2-4 digits with one `mark` between
+    two of them: a letter is written like a digit (`compose_number`); a dot or dash takes the
+    place of a box half a line wide: a click or a tiny loop on the baseline, or a stroke across
+    the box at mid-height with a little wobble."""
+    from lenet_gui.drawn_digits import PenDigit, compose_number
+    from lenet_gui.preprocess import Drawing
+
+    rng = np.random.default_rng([seed, MARKS.index(mark)])
+    numbers = []
+    for k in range(count):
+        chosen = choose(digits, int(rng.integers(2, 5)), k % 2 == 0, rng)
+        at = int(rng.integers(1, len(chosen)))  # between two digits
+        if mark == "letter":
+            glyph = letters[rng.integers(len(letters))]
+        else:  # a placeholder: a box half a line wide, replaced below
+            glyph = PenDigit(-1, "", (((0.0, 0.0), (0.5, 1.0)),))
+        glyphs = [*chosen[:at], glyph, *chosen[at:]]
+        drawing = compose_number(glyphs, rng)
+        strokes = list(drawing.strokes)
+        first = sum(len(g.strokes) for g in glyphs[:at])
+        if mark != "letter":
+            (x0, y0), (x1, y1) = strokes[first]
+            if mark == "dot":
+                x, y = (x0 + x1) / 2, y1
+                r = drawing.effective_pen_width() / 3
+                loop = [(x + r * np.cos(t), y + r * np.sin(t)) for t in np.linspace(0, 6, 6)]
+                strokes[first] = ((x, y),) if k % 2 else tuple(loop)
+            else:
+                xs = np.linspace(x0, x1, 12)
+                ys = (y0 + y1) / 2 + rng.uniform(-0.02, 0.02) * (y1 - y0) * np.sin(xs / 9)
+                strokes[first] = tuple(zip(xs.tolist(), ys.tolist(), strict=True))
+        label = "".join(str(d.label) for d in chosen)
+        numbers.append(
+            (label, Drawing(drawing.width, drawing.height, tuple(strokes), drawing.pen_width))
+        )
+    return numbers
+
+
+def policy_numbers(reading, rejector, odds_list) -> dict[str, str | None]:
+    """The number a reading gives under each policy of verdicts on its parts."""
+    from lenet_gui.number_verdict import DIGIT_ODDS, number_verdicts
+
+    def joined(digits) -> str | None:
+        return "".join(str(d) for d in digits if d is not None) or None
+
+    parts = reading.digits
+    alone = [d.alone for d in parts]
+    prepared = [d.prepared for d in parts]
+    numbers = {
+        "every part": joined(d.digit for d in parts),
+        "alone": joined(v.digit for v in alone),
+        f"in the number (odds {DIGIT_ODDS:g})": reading.number,
+    }
+    for odds in odds_list:
+        verdicts = number_verdicts(alone, prepared, rejector, odds=odds)
+        numbers[f"in the number, odds {odds:g}"] = joined(v.digit for v in verdicts)
+    return numbers
+
+
+def print_policies(model, numbers, marked, odds_list) -> None:
+    """Numbers read right, digit parts left out, marks kept out, per policy."""
+    from lenet_gui.segmentation import read_drawings
+
+    readings = read_drawings(model, [drawing for _, drawing, _ in numbers])
+    right, left_out, parts = defaultdict(int), defaultdict(int), 0
+    for (label, _, _), reading in zip(numbers, readings, strict=True):
+        counted = len(reading.digits) == len(label)
+        parts += len(label) if counted else 0
+        for name, number in policy_numbers(reading, model.rejector, odds_list).items():
+            right[name] += number == label
+            if counted:  # parts that are the digits written, one each: how many are left out
+                left_out[name] += len(label) - len(number or "")
+    kept_out = defaultdict(lambda: defaultdict(int))
+    marked_right = defaultdict(lambda: defaultdict(int))
+    for mark, cases in marked.items():
+        marked_readings = read_drawings(model, [drawing for _, drawing in cases])
+        for (label, _), reading in zip(cases, marked_readings, strict=True):
+            for name, number in policy_numbers(reading, model.rejector, odds_list).items():
+                kept_out[name][mark] += len(number or "") == len(label)
+                marked_right[name][mark] += number == label
+    header = "".join(f"{m + ' out/right':>17}" for m in marked)
+    print(f"\npolicy ({len(numbers)} numbers){'read right':>20}{'digits out':>12}{header}")
+    for name in right:
+        marks = "".join(
+            f"{100 * kept_out[name][m] / len(c):>9.1f}%/{100 * marked_right[name][m] / len(c):.1f}%"
+            for m, c in marked.items()
+        )
+        print(
+            f"{name:<34}{100 * right[name] / len(numbers):>7.1f}%"
+            f"{100 * left_out[name] / max(parts, 1):>11.2f}%{marks}"
+        )
+    if marked:
+        print(
+            f"(marks: {', '.join(f'{len(c)} {m}s' for m, c in marked.items())}; out: the number "
+            "has as many digits as were written; right: it is exactly the digits written)"
+        )
 
 
 def main() -> int:
@@ -56,6 +178,16 @@ def main() -> int:
     parser.add_argument("--images", action="store_true", help="also read them as images")
     parser.add_argument("--singles", type=int, default=5000, help="single pen digits to check")
     parser.add_argument("--checkpoint", help="default: the bundled model")
+    parser.add_argument(
+        "--writers",
+        choices=("all", "held-out"),
+        default="all",
+        help="compose numbers from all writers' digits or only the held-out writers'",
+    )
+    parser.add_argument("--marks", type=int, default=0, help="numbers with each kind of mark")
+    parser.add_argument(
+        "--odds", default="", help="comma-separated DIGIT_ODDS of number_verdicts to compare"
+    )
     args = parser.parse_args()
 
     import torch
@@ -66,10 +198,15 @@ def main() -> int:
     from lenet_gui.drawn_digits import load_pen_digits, pen_drawings
     from lenet_gui.inference import classify_drawings
     from lenet_gui.preprocess import Drawing, render_drawing
+    from lenet_gui.rejection import load_pen_characters, writer_split
     from lenet_gui.segmentation import read_drawings, read_images
 
     model = load_checkpoint(args.checkpoint or paths.bundled_checkpoint()).model
     digits = load_pen_digits(PEN_DIGITS)
+    if args.writers == "held-out":
+        digits = [d for d in digits if writer_split(d.writer) == "held-out"]
+    writers = len({d.writer for d in digits})
+    print(f"{len(digits)} pen digits of {writers} writers ({args.writers})")
     numbers = compose(digits, args.per_length, args.seed)
 
     readers = [("strokes", lambda ds: read_drawings(model, ds))]
@@ -120,6 +257,17 @@ def main() -> int:
             f"{100 * np.mean([all(v) for v in singles_of.values()]):>9.1f}%"
             f"   (per-digit accuracy alone {100 * per_digit:.2f}%)"
         )
+    if args.marks or args.odds:
+        marked = {}
+        if args.marks:
+            split = {"all": ("dev", "held-out"), "held-out": ("held-out",)}[args.writers]
+            characters = load_pen_characters(PEN_DIGITS.parent / "unipen_nondigits_dev.json.gz")
+            letters = [
+                c for c in characters if not c.confusable and writer_split(c.writer) in split
+            ]
+            marked = {m: compose_marked(digits, letters, args.marks, m, args.seed) for m in MARKS}
+        odds_list = [float(f) for f in args.odds.split(",") if f.strip()]
+        print_policies(model, numbers, marked, odds_list)
     if args.singles:
         sample = digits[: args.singles]
         drawings = pen_drawings(sample)
@@ -127,10 +275,12 @@ def main() -> int:
         one = same = 0
         for reading, prediction in zip(read_drawings(model, drawings), alone, strict=True):
             one += len(reading.digits) == 1
-            same += reading.number == str(prediction.digit)
+            digit = prediction.verdict.digit
+            same += reading.number == (None if digit is None else str(digit))
         print(
             f"single pen digits ({len(sample)}): read as one digit {one} "
-            f"({100 * one / len(sample):.2f}%), the same digit as a single-digit reading {same}"
+            f"({100 * one / len(sample):.2f}%), the same reading as a single drawing's verdict "
+            f"{same}"
         )
     return 0
 

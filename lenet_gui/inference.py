@@ -13,10 +13,6 @@ from .model import LeNet5, model_device
 from .preprocess import Drawing, PreparedInput, prepare_drawing, prepare_image
 from .verdict import BLANK, Verdict, calibrated_probabilities, decide
 
-# A digit of a number whose probability is below this is tagged "?" (the per-digit rule of the
-# number overlay; a single reading's doubt is the verdict's "unsure", verdict.py).
-UNSURE_BELOW = 0.6
-
 
 @dataclass(frozen=True)
 class Prediction:

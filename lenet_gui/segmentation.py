@@ -27,13 +27,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 from PIL import Image
 
 from .components import components_mask, ink_components
+from .number_verdict import number_verdicts
 from .photo import ink_threshold, photo_ink
 from .preprocess import (
     INK_THRESHOLD,
@@ -45,6 +46,7 @@ from .preprocess import (
     prepare_ink,
     stroke_width,
 )
+from .verdict import Verdict, calibrated_probabilities, decide
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
@@ -89,12 +91,19 @@ class Piece:
 
 @dataclass(frozen=True)
 class DigitReading:
-    """One digit of a number: where it is, what the network saw and what it read."""
+    """One part of a number: where it is, what the network saw and what it read.
+
+    `alone` is the verdict the part gets as a drawing of its own (`verdict.decide`); `verdict`
+    is the one it gets in the number (`number_verdict.number_verdicts`). A part whose verdict
+    is "not a digit" (a dot, a dash, a stray mark) stays in `NumberReading.digits`, with its
+    box, but is left out of the number."""
 
     box: Box  # ink box in the drawing's (or image's) coordinates
     prepared: PreparedInput
-    probabilities: np.ndarray  # (10,)
+    probabilities: np.ndarray  # (10,) calibrated (the verdict's)
     candidate: int  # the row of the batched forward that read it
+    verdict: Verdict
+    alone: Verdict
     strokes: tuple = ()  # a drawing's digit: its strokes (parts of strokes if cut), canvas pixels
 
     @property
@@ -110,6 +119,7 @@ class DigitReading:
             "digit": self.digit,
             "probability": round(self.probability, 6),
             "box": [round(float(v), 2) for v in self.box],
+            "verdict": self.verdict.kind,
         }
 
 
@@ -121,8 +131,9 @@ class NumberReading:
 
     @property
     def number(self) -> str | None:
-        """The digits as a string ("42"), None when nothing was read as a digit."""
-        return "".join(str(d.digit) for d in self.digits) or None
+        """The digits as a string ("42"), None when nothing was read as a digit: parts whose
+        verdict is "not a digit" are left out ("unsure" ones keep their best digit)."""
+        return "".join(str(d.digit) for d in self.digits if d.verdict.digit is not None) or None
 
     def to_json(self) -> dict:
         """The fields `predict` adds to each line: "number" and "digits" (left to right)."""
@@ -318,26 +329,21 @@ def _union(boxes: Sequence[Box]) -> Box:
     )
 
 
-def _largest_gap(boxes: Sequence[Box]) -> float:
-    """The widest horizontal gap between the boxes' x-extents (0 when they chain together)."""
-    spans = sorted((b[0], b[2]) for b in boxes)
-    gap, reach = 0.0, spans[0][1]
-    for a, b in spans[1:]:
-        gap = max(gap, a - reach)
-        reach = max(reach, b)
-    return gap
-
-
 def _overlap(a: Box, b: Box) -> float:
     """How far two boxes overlap in x (negative: the gap between them)."""
     return min(a[2], b[2]) - max(a[0], b[0])
 
 
 def _least_overlap(boxes: Sequence[Box]) -> float:
-    """The least that one box overlaps the union of the others in x (inf for a single box)."""
-    least = math.inf
-    for i, box in enumerate(boxes):
-        least = min(least, _overlap(box, _union([b for j, b in enumerate(boxes) if j != i])))
+    """The least that the boxes overlap in x where they could come apart into a group on the
+    left and a group on the right (inf for a single box; negative: the gap there). A digit's
+    strokes hold together at every such split; two digits side by side, each of several
+    strokes (a 44 of two-stroke 4s), come apart between the two."""
+    spans = sorted((b[0], b[2]) for b in boxes)
+    least, reach = math.inf, spans[0][1]
+    for a, b in spans[1:]:
+        least = min(least, reach - a)
+        reach = max(reach, b)
     return least
 
 
@@ -351,7 +357,7 @@ def candidate_runs(pieces: Sequence[Piece], height: float) -> list[tuple[int, in
                 boxes = [p.box for p in pieces[i:j]]
                 box = _union(boxes)
                 too_wide = box[2] - box[0] > MAX_WIDTH * height
-                if too_wide or _largest_gap(boxes) > MAX_GAP * height:
+                if too_wide or _least_overlap(boxes) < -MAX_GAP * height:
                     break
             runs.append((i, j))
     return runs
@@ -451,29 +457,40 @@ def make_plan(
 
 
 def read_plans(
-    plans: Sequence[Plan], classify: Callable[[np.ndarray], np.ndarray]
+    plans: Sequence[Plan],
+    classify: Callable[[np.ndarray], np.ndarray],
+    rejector: dict | None = None,
 ) -> list[NumberReading]:
     """Read every candidate of every plan in one batched forward, then each plan's best path.
 
-    `classify` takes the stacked inputs (N, 1, 32, 32) and returns probabilities (N, 10); the
-    GUI passes one that also keeps every layer's activations.
+    `classify` takes the stacked inputs (N, 1, 32, 32) and returns the network's logits
+    (N, 10); the GUI passes one that also keeps every layer's activations. The path is scored
+    on probabilities calibrated with the model's `rejector` (as a single digit's are); each
+    part on it gets its verdict alone (`verdict.decide`) and in the number
+    (`number_verdict.number_verdicts`).
     """
     inputs = [p.network_input for plan in plans for p in plan.prepared]
-    probs = classify(np.stack(inputs)) if inputs else np.zeros((0, 10), np.float32)
+    logits = classify(np.stack(inputs)) if inputs else np.zeros((0, 10), np.float32)
+    probs = calibrated_probabilities(logits, rejector).reshape(-1, 10)
     readings, first = [], 0
     for plan in plans:
         mine = probs[first : first + len(plan.runs)]
-        first += len(plan.runs)
         path = best_path(plan.pieces, plan.runs, mine, plan.height, plan.pen) if plan.runs else []
+        rows = [first + k for k in path]
+        alone = [
+            decide(logits[r], plan.prepared[k], rejector) for r, k in zip(rows, path, strict=True)
+        ]
+        in_number = number_verdicts(alone, [plan.prepared[k] for k in path], rejector)
         digits = []
-        for k in path:
+        for k, row, verdict, single in zip(path, rows, in_number, alone, strict=True):
             i, j = plan.runs[k]
             box = tuple(v * plan.scale for v in _union([p.box for p in plan.pieces[i:j]]))
             strokes = tuple(s for p in plan.pieces[i:j] for s in p.strokes)
             digits.append(
-                DigitReading(box, plan.prepared[k], mine[k], first - len(plan.runs) + k, strokes)
+                DigitReading(box, plan.prepared[k], probs[row], row, verdict, single, strokes)
             )
         readings.append(NumberReading(tuple(digits)))
+        first += len(plan.runs)
     return readings
 
 
@@ -481,9 +498,9 @@ def read_plans(
 
 
 def _classifier(model) -> Callable[[np.ndarray], np.ndarray]:
-    from .inference import probabilities
+    from .inference import logits_of
 
-    return lambda inputs: probabilities(model, inputs)
+    return lambda inputs: logits_of(model, inputs)
 
 
 @lru_cache(maxsize=256)
@@ -549,9 +566,10 @@ def plan_image(image: np.ndarray | Image.Image, whole: PreparedInput | None = No
 
 def read_drawings(model, drawings: Sequence[Drawing], classify=None) -> list[NumberReading]:
     """The digits of each drawing, left to right; all candidates of all drawings are read in
-    one batched forward. `classify` (inputs (N, 1, 32, 32) -> probabilities (N, 10)) replaces
-    the model, e.g. to share a forward with other work."""
-    return read_plans([plan_drawing(d) for d in drawings], classify or _classifier(model))
+    one batched forward. `classify` (inputs (N, 1, 32, 32) -> logits (N, 10)) replaces the
+    model's forward, e.g. to share it with other work."""
+    plans = [plan_drawing(d) for d in drawings]
+    return read_plans(plans, classify or _classifier(model), model.rejector)
 
 
 def read_drawing(model, drawing: Drawing, classify=None) -> NumberReading:
@@ -560,7 +578,8 @@ def read_drawing(model, drawing: Drawing, classify=None) -> NumberReading:
 
 def read_images(model, images: Sequence, classify=None) -> list[NumberReading]:
     """The digits of each image (array or PIL image, any paper and ink), left to right."""
-    return read_plans([plan_image(im) for im in images], classify or _classifier(model))
+    plans = [plan_image(im) for im in images]
+    return read_plans(plans, classify or _classifier(model), model.rejector)
 
 
 def read_image(model, image: np.ndarray | Image.Image, classify=None) -> NumberReading:
@@ -574,6 +593,7 @@ def inspect_plan(model, plan: Plan | None):
     so the window can show any digit of the number without another forward; (None, None) for
     no plan.
     """
+    from .architecture import LAYER_NAMES
     from .inference import inspect_batch, inspection_at
 
     if plan is None:
@@ -582,13 +602,15 @@ def inspect_plan(model, plan: Plan | None):
 
     def classify(inputs: np.ndarray) -> np.ndarray:
         captured["probs"], captured["acts"] = inspect_batch(model, inputs)
-        return captured["probs"]
+        return captured["acts"][LAYER_NAMES[-1]]
 
-    reading = read_plans([plan], classify)[0]
+    reading = read_plans([plan], classify, model.rejector)[0]
 
     def inspection(i: int):
         d = reading.digits[i]
         acts = captured["acts"]
-        return inspection_at(d.prepared, captured["probs"], acts, d.candidate, model.rejector)
+        seen = inspection_at(d.prepared, captured["probs"], acts, d.candidate, model.rejector)
+        # the part's verdict in the number (the same as alone for a single digit)
+        return replace(seen, prediction=replace(seen.prediction, verdict=d.verdict))
 
     return reading, inspection

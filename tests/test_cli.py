@@ -192,6 +192,8 @@ def test_predict_adds_the_number_and_each_digits_box(tmp_path, capsys):
     left, right = (d["box"] for d in number["digits"])
     assert left[0] < 150 < left[2] < right[0] < 415 < right[2]
     assert all(0 < d["probability"] <= 1 for d in number["digits"])
+    assert [d["verdict"] for d in number["digits"]] == ["digit", "digit"]
+    assert [d["verdict"] for d in single["digits"]] == [single["verdict"]]
     ink = 255 - render_drawing(Drawing.from_dict(ones))
     Image.fromarray(ink).save(tmp_path / "ones.png")
     code, lines = run_cli(capsys, "predict", str(tmp_path / "ones.png"))

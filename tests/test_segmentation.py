@@ -157,7 +157,42 @@ def test_real_pen_digits_composed_into_42_read_42(bundled_model, gap):
     drawing = compose_number(picked, np.random.default_rng(0), gap_range=gap)
     reading = read_drawing(bundled_model.model, drawing)
     assert reading.number == "42"
+    assert [d.verdict.kind for d in reading.digits] == ["digit", "digit"]
+    assert [d.verdict.digit for d in reading.digits] == [4, 2]
     assert reading.digits[0].box[2] <= reading.digits[1].box[0] + 1
+
+
+def _dash(x0, x1, y=140.0, wobble=3.0, tilt=10.0):
+    xs = np.linspace(x0, x1, 40)
+    ys = y + np.linspace(0, tilt, 40) + wobble * np.sin(xs / 30)
+    return tuple(zip(xs.tolist(), ys.tolist(), strict=True))
+
+
+@pytest.mark.parametrize(
+    "strokes",
+    [
+        (_dash(100, 600),),  # long, across the width of several digits
+        (_dash(100, 400),),
+        (_dash(50, 900, wobble=6.0),),
+        (_dash(100, 300, wobble=0.0, tilt=0.0),),  # straight
+        (((150.0, 140.0),),),  # a click: a dot
+    ],
+)
+def test_a_dash_or_a_dot_alone_is_no_number(bundled_model, strokes):
+    reading = read_drawing(bundled_model.model, Drawing(1000, H, strokes))
+    assert reading.number is None
+    assert reading.digits and all(d.verdict.kind == "not a digit" for d in reading.digits)
+    assert reading.to_json()["number"] is None
+
+
+def test_parts_that_are_not_digits_are_left_out_of_the_number(bundled_model):
+    # "1", a dot far to the right of it, "0": the dot is a part of its own, not a digit
+    drawing = Drawing(900, H, (one(150), ((450.0, 150.0),), zero(700)))
+    reading = read_drawing(bundled_model.model, drawing)
+    kinds = [d.verdict.kind for d in reading.digits]
+    assert "not a digit" in kinds
+    assert reading.number == "10"
+    assert [d["verdict"] for d in reading.to_json()["digits"]] == kinds
 
 
 def test_real_pen_digits_in_an_image_read_as_a_number(bundled_model):
@@ -189,3 +224,21 @@ def test_a_dash_drawn_alone_is_one_piece_and_no_number(bundled_model, wobble):
     assert len(drawing_pieces(drawing)) == 1
     reading = read_drawing(bundled_model.model, drawing)
     assert reading.number is None or len(reading.number) == 1
+
+
+def four(x, top=60, bottom=220):
+    """A 4 in two strokes: the open L, then the down stroke through its bar."""
+    bar = top + 0.65 * (bottom - top)
+    return ((x, top), (x - 30, bar), (x + 45, bar)), ((x + 25, top + 20), (x + 22, bottom))
+
+
+@pytest.mark.parametrize("gap", [10, 35])
+def test_two_digits_of_two_strokes_each_side_by_side_are_two_digits(bundled_model, gap):
+    """Each stroke of a 44 overlaps another in x, but the first 4's strokes do not overlap the
+    second's: a split the merge cost must see (it read one 4)."""
+    left = four(100)
+    right = four(100 + 75 + gap + 30)
+    drawing = Drawing(500, H, (*left, *right))
+    reading = read_drawing(bundled_model.model, drawing)
+    assert len(reading.digits) == 2
+    assert [d.strokes for d in reading.digits] == [left, right]

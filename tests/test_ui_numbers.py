@@ -102,3 +102,54 @@ def test_typing_a_number_then_enter_labels_each_digit(window, draw, settle):
         QTest.keyClick(canvas, key)
     assert "has 2 digits" in controller.labelling_bar.message.text()
     assert len(store.samples()) == 2
+
+
+def test_a_dash_drawn_alone_is_no_number(window, draw, settle):
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    xs = np.linspace(0.1 * h, 1.6 * h, 30)
+    dash = [(float(x), 0.5 * h + 3 * np.sin(x / 30)) for x in xs]  # across several digits' width
+    draw(canvas, [dash])
+    settle()
+    panel = window.prediction_panel
+    assert panel.shown_number is None and panel.shown_digit is None
+    assert "Not a digit" in panel.caption.text()
+    assert all(t.text() == "\u2715" for t in window.number_overlay.tags if t.isVisible())
+
+
+def test_a_dot_beside_a_number_is_tagged_and_left_out(window, draw, settle):
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    draw(canvas, [one(0.5 * h, h), [(1.2 * h, 0.5 * h)], zero(1.9 * h, h)])
+    settle()
+    tags = [t.text() for t in window.number_overlay.tags if t.isVisible()]
+    assert tags == ["1", "\u2715", "0"]
+    assert window.prediction_panel.shown_number == "10"
+    QTest.mouseClick(window.number_overlay.tags[1], Qt.MouseButton.LeftButton)
+    settle()
+    assert "Part 2 of 3: not a digit" in window.prediction_panel.caption.text()
+
+
+def test_labelling_a_number_pairs_the_typed_digits_with_the_tagged_digits(window, draw, settle):
+    from lenet_gui.ui.retrain.integration import RetrainController
+
+    window.activateWindow()
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    strokes = [one(0.5 * h, h), [(1.2 * h, 0.5 * h)], zero(1.9 * h, h)]  # 1, a dot, 0
+    draw(canvas, strokes)
+    settle()
+    bar = window.findChild(RetrainController).labelling_bar
+    store = bar.store
+    # three parts, two digits: typing three is refused, and the message says why
+    for key in (Qt.Key.Key_1, Qt.Key.Key_5, Qt.Key.Key_0, Qt.Key.Key_Return):
+        QTest.keyClick(canvas, key)
+    assert "has 2 digits" in bar.message.text() and "\u2715" in bar.message.text()
+    assert len(store.samples()) == 0
+    for key in (Qt.Key.Key_1, Qt.Key.Key_0, Qt.Key.Key_Return):
+        QTest.keyClick(canvas, key)
+    samples = sorted(store.samples(), key=lambda s: s.label)
+    assert [s.label for s in samples] == [0, 1]
+    # the dot is in neither sample: each holds its digit's one stroke
+    assert [len(s.drawing.strokes) for s in samples] == [1, 1]
+    assert all(len(s.drawing.strokes[0]) > 1 for s in samples)

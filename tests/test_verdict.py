@@ -68,6 +68,9 @@ def test_predict_json_gives_the_verdict(tmp_path, capsys):
     ]
     assert len(lines[1]["probabilities"]) == 10  # still there for the curious
     assert lines[2]["probabilities"] is None
+    # a dot or a dash alone is no number: its part is "not a digit"
+    assert lines[1]["number"] is None
+    assert [d["verdict"] for d in lines[1]["digits"]] == ["not a digit"]
 
 
 def test_checkpoint_keeps_the_rejector_and_older_ones_still_load(tmp_path):

@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
 BRUSH_STEPS = 200  # slider units per canvas side: 1 step = 0.5% of the side
+# A number's tag per part, by its verdict: "unsure" gets "?", "not a digit" a cross (left out).
+_TAGS = {"digit": "{}", "unsure": "{}?", "not a digit": "\u2715"}
 
 
 class MainWindow(QMainWindow):
@@ -117,15 +119,19 @@ class MainWindow(QMainWindow):
         return self.canvas.prepared_input()
 
     def current_digit_drawings(self) -> list[Drawing]:
-        """Each digit of the number drawn on the canvas as a drawing of its own, left to right;
-        empty unless the canvas holds a drawn number of two digits or more."""
+        """Each digit of the number drawn on the canvas as a drawing of its own, left to right:
+        the parts the number is read from (a part tagged "not a digit" is none of them); empty
+        unless the canvas holds a drawn number of two digits or more."""
         if self._classify_timer.isActive():
             self.classify_now()  # the reading must be that of the strokes now
         reading = self._reading
-        if reading is None or len(reading.digits) < 2 or self.canvas.has_backdrop():
+        if reading is None or self.canvas.has_backdrop():
+            return []
+        parts = [p for p in reading.digits if p.verdict.digit is not None]
+        if len(parts) < 2:
             return []
         d = self.canvas.drawing()
-        return [Drawing(d.width, d.height, digit.strokes, d.pen_width) for digit in reading.digits]
+        return [Drawing(d.width, d.height, p.strokes, d.pen_width) for p in parts]
 
     def current_inspection(self):
         return self._inspection
@@ -541,14 +547,15 @@ class MainWindow(QMainWindow):
 
     def _show_number(self, reading, chosen: int) -> None:
         """A number (two digits or more): boxes and tags over the canvas, the number large."""
-        from ..inference import UNSURE_BELOW
-
         digits = reading.digits if reading is not None and len(reading.digits) > 1 else ()
         if not digits:
             self.number_overlay.clear()
             return
         inspection = self._inspection
-        self.prediction_panel.show_number(reading.number, chosen, inspection.prediction)
+        if reading.number is not None:  # else the panel says what the chosen part is
+            self.prediction_panel.show_number(
+                reading.number, chosen, inspection.prediction, len(digits)
+            )
         boxes = [d.box for d in digits]
         picture = self.canvas.picture()
         if picture is not None:  # boxes in the image's pixels: where it shows on the canvas
@@ -557,8 +564,8 @@ class MainWindow(QMainWindow):
             boxes = [(x + k * b[0], y + k * b[1], x + k * b[2], y + k * b[3]) for b in boxes]
         self.number_overlay.show_digits(
             boxes,
-            [str(d.digit) + "?" * (d.probability < UNSURE_BELOW) for d in digits],
-            [d.probability < UNSURE_BELOW for d in digits],
+            [_TAGS.get(d.verdict.kind, "{}").format(d.digit) for d in digits],
+            [d.verdict.kind != "digit" for d in digits],
             chosen,
         )
 

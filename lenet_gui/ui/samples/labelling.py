@@ -127,7 +127,10 @@ class LabellingBar(QToolBar):
                 self._say("Type the number's digits (0-9) first, then Enter")
             return []
         if len(typed) != len(digits):
-            self._say(f"The drawing has {len(digits)} digits, you typed {typed}: type it again")
+            self._say(
+                f"The number has {len(digits)} digits (tagged on the canvas; \u2715 is no digit), "
+                f"you typed {len(typed)} ({typed}): type it again"
+            )
             return []
         samples = []
         try:

@@ -165,14 +165,20 @@ class PredictionPanel(QWidget):
             font.setPixelSize(size)
             self.digit_label.setFont(font)
 
-    def show_number(self, number: str, chosen: int, prediction) -> None:
-        """A number read left to right, large; the caption and the bars are those of its digit
-        `chosen` (0-based), the one the other views show."""
+    def show_number(self, number: str, chosen: int, prediction, parts: int | None = None) -> None:
+        """A number read left to right, large; the caption and the bars are those of its part
+        `chosen` (0-based of `parts`, default one per digit), the one the other views show."""
         self.show_prediction(prediction)
         self.shown_number = number
         self._fit_digits(number)
-        sure = f"{100 * prediction.confidence:.0f}% sure" + (", not sure" * prediction.unsure)
-        caption = f"Digit {chosen + 1} of {len(number)}: {prediction.digit} ({sure})"
+        verdict = prediction.verdict
+        read = f"{prediction.digit} ({100 * prediction.confidence:.0f}% sure)"
+        if verdict.kind == "unsure":
+            read = f"{prediction.digit}? (not sure: {verdict.reason})"
+        elif verdict.kind == "not a digit":
+            read = f"not a digit, left out ({verdict.reason})"
+        parts = parts or len(number)
+        caption = f"{'Digit' if parts == len(number) else 'Part'} {chosen + 1} of {parts}: {read}"
         self._set(number, "sure", caption + "\nClick a digit's tag to look at it")
 
     def show_loading(self, text: str = "Loading the model…") -> None:
