@@ -20,9 +20,13 @@ from .prototypes import PROTOTYPES
 OUTPUT_KINDS = ("linear", "rbf")
 
 
+# The squashing function's constants: f(a) = A tanh(S a) (LeCun et al. 1998, appendix A).
+A, S = 1.7159, 2.0 / 3.0
+
+
 def squash(x: torch.Tensor) -> torch.Tensor:
     """The paper's squashing function f(a) = 1.7159 tanh(2a/3), so that f(1) = 1, f(-1) = -1."""
-    return 1.7159 * torch.tanh(x * (2.0 / 3.0))
+    return A * torch.tanh(x * S)
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,13 @@ class Subsampling(nn.Module):
         self.weight = nn.Parameter(torch.full((channels,), 0.25))  # 0.25: starts as an average
         self.bias = nn.Parameter(torch.zeros(channels))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, scale: float = 1.0, bias_scale: float = 1.0) -> torch.Tensor:
+        """`scale` multiplies the weight and `bias_scale` the bias (see `LeNet5.forward`)."""
         # One depthwise 2x2 convolution, stride 2, whose four taps share the map's weight: the
         # same sum-times-weight-plus-bias, in one fast call instead of four elementwise ones.
         channels = self.weight.shape[0]
-        kernel = self.weight.view(channels, 1, 1, 1).expand(channels, 1, 2, 2)
-        return F.conv2d(x, kernel, self.bias, stride=2, groups=channels)
+        kernel = (self.weight * scale).view(channels, 1, 1, 1).expand(channels, 1, 2, 2)
+        return F.conv2d(x, kernel, self.bias * bias_scale, stride=2, groups=channels)
 
 
 class PartialConv2d(nn.Module):
@@ -87,8 +92,9 @@ class PartialConv2d(nn.Module):
         dense = dense.index_copy(0, self.dense_index, self.weight)
         return dense.view(self.out_channels, self.in_channels, k, k)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv2d(x, self.dense_weight(), self.bias)
+    def forward(self, x: torch.Tensor, scale: float = 1.0, bias_scale: float = 1.0) -> torch.Tensor:
+        """`scale` multiplies the weight and `bias_scale` the bias (see `LeNet5.forward`)."""
+        return F.conv2d(x, self.dense_weight() * scale, self.bias * bias_scale)
 
 
 class EuclideanRBF(nn.Module):
@@ -136,20 +142,30 @@ class LeNet5(nn.Module):
         self.rejector: dict | None = None
 
     def forward(self, x: torch.Tensor, return_activations: bool = False):
-        """Logits, or `(logits, {layer name: activation})` when `return_activations` is set."""
-        c1 = squash(self.c1(x))  # (N, 6, 28, 28)
-        s2 = squash(self.s2(c1))  # (N, 6, 14, 14)
-        c3 = squash(self.c3(s2))  # (N, 16, 10, 10)
-        s4 = squash(self.s4(c3))  # (N, 16, 5, 5)
+        """Logits, or `(logits, {layer name: activation})` when `return_activations` is set.
+
+        Each layer computes f(W a + b) = A tanh(S (W a + b)), where a = A t is the previous
+        layer's activation and t its tanh: that is A tanh(SA W t + S b). So the constants scale
+        the small weights rather than the large maps, and the maps below are the tanh values t;
+        this saves four passes over every map per training step (two forward, two backward),
+        about a tenth of the step. The activations A t are made only when they are returned.
+        """
+        sa = S * A
+        t1 = torch.tanh(F.conv2d(x, self.c1.weight * S, self.c1.bias * S))  # (N, 6, 28, 28)
+        t2 = torch.tanh(self.s2(t1, sa, S))  # (N, 6, 14, 14)
+        t3 = torch.tanh(self.c3(t2, sa, S))  # (N, 16, 10, 10)
+        t4 = torch.tanh(self.s4(t3, sa, S))  # (N, 16, 5, 5)
         # C5's 5x5 kernels cover S4's whole 5x5 maps, so the convolution is one matrix product
         # (same weights, several times faster than a convolution call).
-        c5 = squash(F.linear(s4.flatten(1), self.c5.weight.flatten(1), self.c5.bias))  # (N, 120)
-        f6 = squash(self.f6(c5))  # (N, 84)
+        c5_weight = self.c5.weight.flatten(1) * sa
+        t5 = torch.tanh(F.linear(t4.flatten(1), c5_weight, self.c5.bias * S))  # (N, 120)
+        t6 = torch.tanh(F.linear(t5, self.f6.weight * sa, self.f6.bias * S))  # (N, 84)
+        f6 = A * t6  # small: the output layer sees F6 as it is
         logits = self.output(f6)  # (N, 10)
         if not return_activations:
             return logits
-        names = LAYER_NAMES
-        return logits, dict(zip(names, (c1, s2, c3, s4, c5, f6, logits), strict=True))
+        maps = [A * t for t in (t1, t2, t3, t4, t5)]
+        return logits, dict(zip(LAYER_NAMES, (*maps, f6, logits), strict=True))
 
     def model_args(self) -> dict:
         return asdict(self.config)

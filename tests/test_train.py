@@ -1,3 +1,6 @@
+import contextlib
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -5,7 +8,7 @@ from real_data import mnist_dir
 
 from lenet_gui.mnist import load_mnist
 from lenet_gui.model import LeNet5
-from lenet_gui.train import TrainConfig, augment, evaluate, ink_fields, train
+from lenet_gui.train import TrainConfig, augment, evaluate, ink_fields, prefetched, train
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +110,30 @@ def test_bad_config_and_data_are_refused():
         train(LeNet5(), np.zeros((4, 28, 28), np.uint8), np.zeros(4), TrainConfig(optimizer="x"))
     with pytest.raises(ValueError, match="as many labels"):
         train(LeNet5(), np.zeros((4, 28, 28), np.uint8), np.zeros(3), TrainConfig())
+
+
+def test_prefetched_yields_every_item_in_order_and_raises_the_producers_error():
+    assert list(prefetched(iter(range(50)), ahead=3)) == list(range(50))
+
+    def failing():
+        yield from range(3)
+        raise ValueError("damaged batch")
+
+    seen = []
+    with pytest.raises(ValueError, match="damaged batch"):
+        for item in prefetched(failing()):
+            seen.append(item)
+    assert seen == [0, 1, 2]
+
+
+def test_closing_prefetched_ends_its_thread():
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield n
+
+    with contextlib.closing(prefetched(endless())) as items:
+        assert [next(items), next(items)] == [1, 2]
+        assert any(t.name == "lenet-gui batches" for t in threading.enumerate())
+    assert not any(t.name == "lenet-gui batches" for t in threading.enumerate())
