@@ -35,6 +35,7 @@ class Layer:
     description: str  # one line, for `info` and the GUI's tooltips
     grid: tuple[int, int] | None = None  # (rows, columns) a layer of units is drawn as
     unit_word: str = "units"
+    value_name: str = "value"  # what one unit's number is called ("logit")
 
     @property
     def has_maps(self) -> bool:
@@ -102,13 +103,41 @@ LAYERS: tuple[Layer, ...] = (
         850,
         "10 class scores (a linear layer; softmax gives the probabilities)",
         unit_word="logits",
+        value_name="logit",
     ),
+)
+
+# The two output layers a model can have (`LeNet5Config.output`): LAYERS holds the linear one.
+OUTPUT_KINDS = ("linear", "rbf")
+_RBF_OUTPUT = Layer(
+    "output",
+    (10,),
+    0,  # the prototypes are fixed, not trained (paper, section II.B)
+    "10 Euclidean RBF units: each the squared distance from F6 to its digit's fixed 7x12 "
+    "prototype; the score is minus the distance, softmax gives the probabilities",
+    unit_word="RBF units",
+    value_name="score",
 )
 
 LAYER = {layer.name: layer for layer in LAYERS}
 LAYER_NAMES = tuple(layer.name for layer in LAYERS)
 MAP_LAYERS = tuple(layer.name for layer in LAYERS if layer.has_maps)  # C1, S2, C3, S4
 SQUASHED_LAYERS = LAYER_NAMES[:-1]  # every layer but the output goes through the squashing
-LAYER_DESCRIPTIONS = {layer.name: layer.description for layer in LAYERS}
+
+
+def output_layer(kind: str = "linear") -> Layer:
+    """The output layer of a model whose `LeNet5Config.output` is `kind`: the one source of its
+    words (description, units, what a value is called) for the GUI and the command line.
+    Raises ValueError for an unknown kind."""
+    if kind not in OUTPUT_KINDS:
+        raise ValueError(f"output must be one of {OUTPUT_KINDS}, got {kind!r}")
+    return _RBF_OUTPUT if kind == "rbf" else LAYER["output"]
+
+
+def layer_for(name: str, output: str = "linear") -> Layer:
+    """`LAYER[name]`, with the output layer of the `output` kind. Raises KeyError, ValueError."""
+    return output_layer(output) if name == "output" else LAYER[name]
+
+
 C1_KERNELS_SHAPE = (LAYER["C1"].maps, KERNEL_SIZE, KERNEL_SIZE)  # (6, 5, 5)
 NUM_CLASSES = LAYER["output"].units

@@ -14,10 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .architecture import C3_TABLE, KERNEL_SIZE, LAYER, LAYER_NAMES, NUM_CLASSES
+from .architecture import C3_TABLE, KERNEL_SIZE, LAYER, LAYER_NAMES, NUM_CLASSES, OUTPUT_KINDS
 from .prototypes import PROTOTYPES
-
-OUTPUT_KINDS = ("linear", "rbf")
 
 
 # The squashing function's constants: f(a) = A tanh(S a) (LeCun et al. 1998, appendix A).

@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import send_mouse
 from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolTip
 from test_ui_main_window import digit_strokes
 
 from lenet_gui import paths
@@ -158,6 +158,37 @@ def test_the_model_menu_switches_between_the_two_bundled_models(explained):
     assert window.current_inspection().prediction.digit == 7
     controller.bundled_actions["linear"][0].trigger()
     assert window.loaded_model.model.config.output == "linear" and not rbf_action.isChecked()
+
+
+def hover_text(widget, point) -> str:
+    """The tooltip a real mouse move over `point` shows."""
+    QToolTip.hideText()
+    none = Qt.MouseButton.NoButton
+    send_mouse(widget, QEvent.Type.MouseMove, (point.x(), point.y()), none, none)
+    return QToolTip.text()
+
+
+@pytest.mark.parametrize("kind", ["rbf", "linear"])
+def test_layer_texts_follow_the_loaded_models_output_layer(explained, kind):
+    window = explained
+    window.explain.bundled_actions[kind][0].trigger()
+    view = window.feature_view
+    assert view.output_kind() == kind
+    label = dict(view.labels())["output"]
+    tip = hover_text(view, label.center())
+    unit = next(t for t in view.tiles() if t.layer == "output")
+    value = hover_text(view, unit.rect.center())
+    f6_tip = hover_text(view, dict(view.labels())["F6"].center())
+    window.explain.panel.setCurrentIndex(3)
+    network = window.explain.panel.network.text.text()
+    if kind == "rbf":
+        assert "10 RBF units" in tip and "distance" in tip
+        assert "score" in value and "logit" not in value
+        for text in (tip, f6_tip, network):
+            assert "linear layer" not in text and "logit" not in text
+    else:
+        assert "10 logits" in tip and "a linear layer" in tip and "logit" in value
+        assert "This model's output is a linear layer" in f6_tip and "a linear layer" in network
 
 
 def test_network_tab_shows_the_formulas_of_the_active_model(explained):

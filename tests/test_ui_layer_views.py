@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lenet_gui.architecture import LAYER, LAYERS, MAP_LAYERS
-from lenet_gui.ui.views.explanations import LAYER_TITLES, layer_tooltip
+from lenet_gui.architecture import LAYER, LAYERS, MAP_LAYERS, output_layer
+from lenet_gui.ui.views.explanations import layer_title, layer_tooltip
 from lenet_gui.ui.views.map_detail import detail_title
 from lenet_gui.ui.views.map_layout import KERNELS, compute_layout
 
@@ -47,9 +47,29 @@ def test_a_roomy_view_keeps_the_names_beside_the_rows():
 
 def test_titles_tooltips_and_detail_titles_come_from_the_architecture():
     for layer in LAYERS:
-        assert LAYER_TITLES[layer.name] == (layer.name, layer.shape_text())
+        assert layer_title(layer.name) == (layer.name, layer.shape_text())
         tip = layer_tooltip(layer.name)
         assert layer.shape_text() in tip and f"{layer.parameters:,} trainable" in tip
     assert detail_title("F6", 0) == "F6: 84 as 7×12"
     assert detail_title("C5", 0) == "C5: 120 units"
     assert detail_title("C3", 2, ((0, 1, 2),) * 16) == "C3 map 2 — fed by S2 maps 0, 1, 2"
+
+
+@pytest.mark.parametrize("output", ["linear", "rbf"])
+def test_the_output_layers_words_follow_the_models_output_kind(output):
+    layer = output_layer(output)
+    assert layer_title("output", output) == ("output", layer.shape_text())
+    tip, f6 = layer_tooltip("output", output), layer_tooltip("F6", output)
+    assert layer.shape_text() in tip and f"{layer.parameters:,} trainable" in tip
+    if output == "rbf":
+        assert layer.shape_text() == "10 RBF units" and layer.parameters == 0
+        for text in (tip, f6):
+            assert "linear" not in text and "logit" not in text
+        assert "distance" in tip and "prototype" in f6
+    else:
+        assert layer.shape_text() == "10 logits" and "linear layer" in tip and "linear" in f6
+
+
+def test_an_unknown_output_kind_is_refused():
+    with pytest.raises(ValueError, match="linear"):
+        output_layer("softmax")

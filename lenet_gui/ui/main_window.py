@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         here is not the one the app tries first next time."""
         self._loaded = loaded
         kernels = loaded.model.c1.weight.detach().cpu().numpy()[:, 0]  # (6, 5, 5)
-        self.feature_view.set_network(kernels, C3_TABLE)
+        self.feature_view.set_network(kernels, C3_TABLE, loaded.model.config.output)
         self.details_action.setEnabled(True)
         self.revert_action.setEnabled(not self._is_bundled(loaded.path))
         self._update_title()
@@ -648,7 +648,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Only local files can be dropped here", 5000)
 
     def _on_feature_view_map_clicked(self, layer: str, index: int) -> None:
-        dialog = MapDetailDialog(layer, index, C3_TABLE, self)
+        dialog = MapDetailDialog(layer, index, C3_TABLE, self, self.feature_view.output_kind())
         dialog.destroyed.connect(lambda *_: self._forget_detail(dialog))
         dialog.unit_clicked.connect(self.unit_clicked)
         activations = self._inspection.activations if self._inspection is not None else None

@@ -216,7 +216,7 @@ class ExplainController(QObject):
             self.panel.how.show_trace(None, None)
             self.panel.how.header.setText(str(exc))
             return None
-        self.panel.how.show_trace(trace, inspection.prepared.field)
+        self.panel.how.show_trace(trace, inspection.prepared.field, self._output_kind())
         return trace.receptive_field
 
     def shutdown(self) -> None:

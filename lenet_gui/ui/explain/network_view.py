@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from ...architecture import LAYER_DESCRIPTIONS
+from ...architecture import layer_for
 
 
 class NetworkView(QWidget):
@@ -30,13 +30,14 @@ class NetworkView(QWidget):
         from ...layer_arithmetic import parameter_formulas, total_formula
 
         formulas = parameter_formulas(model)
+        output = model.config.output
         rows = []
         for f in formulas:
             shape = shapes[f.layer]
             shown = f"{shape[0]}@{shape[1]}×{shape[2]}" if len(shape) == 3 else str(shape[0])
             rows.append(
                 f"<tr><td><b>{f.layer}</b></td><td>{shown}</td>"
-                f"<td><tt>{f}</tt><br><small>{LAYER_DESCRIPTIONS.get(f.layer, '')}; "
+                f"<td><tt>{f}</tt><br><small>{layer_for(f.layer, output).description}; "
                 f"{f.meaning}</small></td></tr>"
             )
         c1_f6, total = total_formula(formulas[:-1]), total_formula(formulas)

@@ -76,8 +76,9 @@ class TraceView(QWidget):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.computation)
 
-    def show_trace(self, trace, field: np.ndarray | None) -> None:
-        """`trace`: a trace.Trace (None clears); `field`: the (32, 32) input ink shown under it."""
+    def show_trace(self, trace, field: np.ndarray | None, output: str = "linear") -> None:
+        """`trace`: a trace.Trace (None clears); `field`: the (32, 32) input ink shown under it;
+        `output`: the model's output layer ("linear" or "rbf"), for the layer's tooltip."""
         self.trace = trace
         self.input_view.set_input(field)
         while self.inputs_layout.count():
@@ -92,7 +93,7 @@ class TraceView(QWidget):
             return
         name = unit_name(trace.layer, trace.map, trace.row, trace.col)
         self.header.setText(f"<b>{name}</b> = <b>{trace.value:+.4f}</b>")
-        self.header.setToolTip(layer_tooltip(trace.layer))
+        self.header.setToolTip(layer_tooltip(trace.layer, output))
         self.input_view.set_field(trace.receptive_field)
         top, left, bottom, right = trace.receptive_field
         self.field_label.setText(

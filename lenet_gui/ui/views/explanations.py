@@ -10,9 +10,8 @@ from ...architecture import (
     C1_KERNELS_SHAPE,
     INPUT_SIZE,
     LAYER,
-    LAYER_DESCRIPTIONS,
-    LAYERS,
     SQUASHED_LAYERS,
+    layer_for,
 )
 
 KERNELS = "C1 kernels"  # the two views that are not layers, named as the feature-map view does
@@ -21,12 +20,16 @@ TABLE = "C3 table"
 _C1, _S2, _C3, _F6 = (LAYER[name] for name in ("C1", "S2", "C3", "F6"))
 _K = C1_KERNELS_SHAPE[1]
 
-# Layer name -> (title, output shape) for the labels of the feature-map view.
-LAYER_TITLES = {
-    KERNELS: ("C1 kernels", f"{_C1.maps} @ {_K}×{_K}"),
-    TABLE: ("S2 → C3", "connections"),
-    **{layer.name: (layer.name, layer.shape_text()) for layer in LAYERS},
-}
+_TITLES = {KERNELS: ("C1 kernels", f"{_C1.maps} @ {_K}×{_K}"), TABLE: ("S2 → C3", "connections")}
+
+
+def layer_title(layer: str, output: str = "linear") -> tuple[str, str]:
+    """(title, output shape) of a view of the feature-map view, for a model with an `output`
+    ("linear" or "rbf") output layer: ("output", "10 logits") or ("output", "10 RBF units")."""
+    if layer in _TITLES:
+        return _TITLES[layer]
+    return (layer, layer_for(layer, output).shape_text())
+
 
 # What the tooltips add to the core's one-line descriptions: what a layer is for (its parameter
 # count follows, from `architecture.LAYER`).
@@ -44,24 +47,40 @@ DETAILS = {
     "which S2 maps feed it.",
     "S4": "",
     "C5": "Shown as a grid of units.",
-    "F6": f"Shown as a {_F6.grid[1]}×{_F6.grid[0]} image: in the paper each output unit "
-    f"compared F6 with a fixed {_F6.grid[1]}×{_F6.grid[0]} bitmap of its digit (a Euclidean "
-    "RBF unit). This model's output is a linear layer, so the image need not look like a digit.",
-    "output": "Colours are scaled to the largest |logit| of the current drawing.",
+}
+_PROTOTYPE = f"a fixed {_F6.grid[1]}×{_F6.grid[0]} bitmap of its digit (a Euclidean RBF unit)"
+# The details that depend on the model's output layer ("linear" or "rbf").
+OUTPUT_DETAILS = {
+    "linear": {
+        "F6": f"Shown as a {_F6.grid[1]}×{_F6.grid[0]} image: in the paper each output unit "
+        f"compared F6 with {_PROTOTYPE}. This model's output is a linear layer, so the image "
+        "need not look like a digit.",
+        "output": "Colours are scaled to the largest |logit| of the current drawing.",
+    },
+    "rbf": {
+        "F6": f"Shown as a {_F6.grid[1]}×{_F6.grid[0]} image: as in the paper, each output "
+        f"unit of this model compares F6 with {_PROTOTYPE}; the Explain dock's Output tab shows "
+        "them side by side.",
+        "output": "Colours are scaled to the largest |score| (minus the distance) of the "
+        "current drawing.",
+    },
 }
 
 SQUASH_NOTE = "Values are after the squashing function f(a) = 1.7159 tanh(2a/3), range ±1.716."
 
 
-def layer_tooltip(layer: str) -> str:
-    title, shape = LAYER_TITLES.get(layer, (layer, ""))
+def layer_tooltip(layer: str, output: str = "linear") -> str:
+    """The tooltip of a layer (or of the C1 kernels or the C3 table), for a model with an
+    `output` ("linear" or "rbf") output layer."""
+    title, shape = layer_title(layer, output) if layer in _TITLES or layer in LAYER else (layer, "")
     parts = [f"<b>{title}</b> — {shape}"]
-    core = LAYER_DESCRIPTIONS.get(layer)
-    if core:
+    described = layer_for(layer, output) if layer in LAYER else None
+    if described is not None:
+        core = described.description
         parts.append(core[0].upper() + core[1:] + ".")
-    detail = DETAILS.get(layer, "")
-    if layer in LAYER:
-        detail = f"{detail} {LAYER[layer].parameters:,} trainable parameters.".strip()
+    detail = OUTPUT_DETAILS[output].get(layer) or DETAILS.get(layer, "")
+    if described is not None:
+        detail = f"{detail} {described.parameters:,} trainable parameters.".strip()
     parts.append(detail)
     if layer in SQUASHED_LAYERS:
         parts.append(SQUASH_NOTE)

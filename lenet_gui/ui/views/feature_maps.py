@@ -28,10 +28,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QScrollArea, QSizePolicy, QToolTip, QWidget
 
-from ...architecture import C1_KERNELS_SHAPE, LAYER, LAYER_NAMES, MAP_LAYERS
+from ...architecture import C1_KERNELS_SHAPE, LAYER, LAYER_NAMES, MAP_LAYERS, output_layer
 from .. import theme
 from .colormap import SQUASH_LIMIT, gradient, lut_pixels
-from .explanations import LAYER_TITLES, layer_tooltip
+from .explanations import layer_title, layer_tooltip
 from .map_layout import (
     F6_SHAPE,
     GAP,
@@ -75,6 +75,7 @@ class FeatureMapsView(QWidget):
         self._activations: dict[str, np.ndarray] | None = None
         self._kernels: np.ndarray | None = None  # C1_KERNELS_SHAPE, (6, 5, 5)
         self._table: tuple[tuple[int, ...], ...] | None = None
+        self._output = "linear"  # the model's output layer: "linear" or "rbf"
         self._pixels: dict[str, np.ndarray] = {}  # layer -> (n, rows, cols) coloured uint32
         self._show_kernels = True
         self._message = "Loading the model…"
@@ -94,12 +95,18 @@ class FeatureMapsView(QWidget):
 
     # -- data --------------------------------------------------------------------------------
 
-    def set_network(self, kernels: np.ndarray, c3_table) -> None:
-        """What belongs to the model rather than to a drawing: C1's kernels, C3's table."""
+    def set_network(self, kernels: np.ndarray, c3_table, output: str = "linear") -> None:
+        """What belongs to the model rather than to a drawing: C1's kernels, C3's table, the
+        kind of its output layer ("linear" or "rbf", `LeNet5Config.output`)."""
+        self._output = output
         self._kernels = np.asarray(kernels, dtype=np.float32).reshape(C1_KERNELS_SHAPE)
         self._table = tuple(tuple(t) for t in c3_table)
         self._pixels[KERNELS] = lut_pixels(self._kernels, float(np.abs(self._kernels).max()) or 1)
         self._relayout()
+
+    def output_kind(self) -> str:
+        """The output layer of the model shown: "linear" or "rbf"."""
+        return self._output
 
     def set_activations(self, activations: dict[str, np.ndarray] | None, message: str = "") -> None:
         """Show one drawing's activations (layer name -> array), or none with a message."""
@@ -132,6 +139,10 @@ class FeatureMapsView(QWidget):
 
     def tiles(self) -> list[Tile]:
         return list(self._layout.tiles)
+
+    def labels(self) -> list[tuple[str, QRectF]]:
+        """(layer name, area) of each layer's title, where hovering shows its tooltip."""
+        return list(self._layout.labels)
 
     # -- geometry ----------------------------------------------------------------------------
 
@@ -278,7 +289,7 @@ class FeatureMapsView(QWidget):
         small_font.setPointSizeF(max(7.5, small_font.pointSizeF() * 0.85))
         top_left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         for layer, rect in self._layout.labels:
-            title, shape = LAYER_TITLES[layer]
+            title, shape = layer_title(layer, self._output)
             painter.setFont(label_font)
             painter.setPen(theme.ink(self, "text"))
             painter.drawText(rect, top_left, title)
@@ -337,7 +348,8 @@ class FeatureMapsView(QWidget):
             flags |= Qt.TextFlag.TextWordWrap
         else:
             note = QRectF(bar.right() + 12, 2, self.width() - bar.right() - 14, 34)
-        text = "C1–F6: the squashing range\noutput: ± the largest\u00a0|\u2060logit|"
+        value = output_layer(self._output).value_name
+        text = f"C1–F6: the squashing range\noutput: ± the largest\u00a0|\u2060{value}|"
         painter.drawText(note, flags, text)
 
     def _paint_table(self, painter: QPainter) -> None:
@@ -403,7 +415,7 @@ class FeatureMapsView(QWidget):
                 return f"S2 map {s2} {feeds} C3 map {c3}<br>C3 map {c3} sees S2 maps {inputs}"
         for layer, rect in self._layout.labels:
             if rect.contains(pos):
-                return layer_tooltip(layer)
+                return layer_tooltip(layer, self._output)
         return ""
 
     def _describe(self, tile: Tile, row: int, col: int) -> str:
@@ -420,7 +432,8 @@ class FeatureMapsView(QWidget):
                 "<br>click to enlarge"
             )
         if tile.layer == "output":
-            return f"output unit {tile.index} (digit {tile.index}), logit{shown}"
+            value = output_layer(self._output).value_name
+            return f"output unit {tile.index} (digit {tile.index}), {value}{shown}"
         unit = row * tile.shape[1] + col
         grid = LAYER[tile.layer].grid
         where = f" (row {row}, column {col} of the {grid[1]}×{grid[0]} image)" if grid else ""

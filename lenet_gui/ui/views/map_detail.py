@@ -163,7 +163,14 @@ class MapDetailDialog(QDialog):
 
     unit_clicked = Signal(str, int, int, int)
 
-    def __init__(self, layer: str, index: int, c3_table=None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        layer: str,
+        index: int,
+        c3_table=None,
+        parent: QWidget | None = None,
+        output: str = "linear",  # the model's output layer, "linear" or "rbf": for the caption
+    ):
         super().__init__(parent)
         self.layer, self.index = layer, index
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -175,7 +182,7 @@ class MapDetailDialog(QDialog):
         header.setWordWrap(True)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
-        self.caption.setText(layer_tooltip(layer))
+        self.caption.setText(layer_tooltip(layer, output))
         layout = QVBoxLayout(self)
         layout.addWidget(header)
         layout.addWidget(self.view, 1)
