@@ -17,7 +17,6 @@ from torch import nn
 from .architecture import C3_TABLE, KERNEL_SIZE, LAYER, LAYER_NAMES, NUM_CLASSES, OUTPUT_KINDS
 from .prototypes import PROTOTYPES
 
-
 # The squashing function's constants: f(a) = A tanh(S a) (LeCun et al. 1998, appendix A).
 A, S = 1.7159, 2.0 / 3.0
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 from conftest import send_mouse
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 from test_ui_main_window import digit_strokes
 
@@ -91,6 +92,43 @@ def test_the_heatmap_follows_the_drawing(explained, draw, settle):
     why = window.explain.panel.why
     assert wait_until(lambda: why.attribution.target == digit
                       and not np.allclose(why.attribution.map, first))  # fmt: skip
+
+
+def test_over_a_number_the_heatmap_sits_on_the_digit_shown(window, draw, settle):
+    """A number on the canvas: the heatmap over the drawing covers the digit whose input is
+    shown (the one drawn last, then the one whose tag is clicked), at that digit's scale."""
+    from test_ui_numbers import one, wide_canvas, zero
+
+    window.resize(1700, 800)  # room for the dock beside a canvas wide enough for a number
+    window.explain.toggle_action.trigger()
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    draw(canvas, [one(0.5 * h, h), zero(1.3 * h, h)])
+    settle()
+    reading = window._reading
+    assert window.prediction_panel.shown_number == "10"
+    overlay = window.explain.overlay
+    why = window.explain.panel.why
+    for shown, tag in ((1, None), (0, window.number_overlay.tags[0])):
+        if tag is not None:
+            QTest.mouseClick(tag, Qt.MouseButton.LeftButton)
+            settle()
+        x0, y0, x1, y1 = reading.digits[shown].box
+        assert window.current_digit_box() == (x0, y0, x1, y1)
+        prepared = window.current_inspection().prepared
+        assert window.current_inspection().prediction.digit == reading.digits[shown].digit
+
+        def arrived(digit=reading.digits[shown].digit):
+            return overlay.heat_rect() is not None and why.attribution.target == digit
+
+        assert wait_until(arrived)
+        rect = overlay.heat_rect()
+        assert rect.contains(QRectF(x0, y0, x1 - x0, y1 - y0))
+        other = reading.digits[1 - shown].box
+        assert not rect.contains(QPointF((other[0] + other[2]) / 2, (other[1] + other[3]) / 2))
+        # the digit's ink box is the fitted digit's box in the input: the same scale
+        fitted = max(prepared.fitted.shape)
+        assert rect.width() == pytest.approx(32 * max(x1 - x0, y1 - y0) / fitted, rel=1e-6)
 
 
 def click(widget, point):

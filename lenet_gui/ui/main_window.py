@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self._picture_plan = None  # (Picture, segmentation.Plan) of the opened image
         self._reading = None  # the NumberReading shown
         self._chosen: tuple[int, int] | None = None  # (digit clicked, strokes then)
+        self._shown_digit = 0  # the digit of the reading whose input the views show
         self._details: list[MapDetailDialog] = []
         self._loader: ModelLoader | None = None
         self._painted = False  # has the window been on screen yet?
@@ -135,6 +136,24 @@ class MainWindow(QMainWindow):
 
     def current_inspection(self):
         return self._inspection
+
+    def current_digit_box(self) -> tuple[float, float, float, float] | None:
+        """Where the digit whose input the views show lies on the canvas (x0, y0, x1, y1: its
+        ink box, canvas pixels) when the canvas holds a number of two digits or more; None
+        otherwise (the input is then made from all the canvas shows)."""
+        reading = self._reading
+        if self._inspection is None or reading is None or len(reading.digits) < 2:
+            return None
+        return self._canvas_box(reading.digits[self._shown_digit].box)
+
+    def _canvas_box(self, box):
+        """A reading's box (drawing or opened image pixels) in canvas pixels."""
+        picture = self.canvas.picture()
+        if picture is None:
+            return box
+        x, y, w, _ = picture.fitted_rect(self.canvas.width(), self.canvas.height())
+        k = w / picture.image.width
+        return (x + k * box[0], y + k * box[1], x + k * box[2], y + k * box[3])
 
     def set_model(self, loaded) -> None:
         """Switch to `loaded` at once and classify what is on the canvas with it.
@@ -505,7 +524,7 @@ class MainWindow(QMainWindow):
 
         reading, inspections = inspect_plan(self._loaded.model, self._plan())
         self._reading = reading
-        chosen = self._chosen_digit(reading)
+        chosen = self._shown_digit = self._chosen_digit(reading)
         if reading is None:  # strokes over an opened image: read as one digit
             prepared = self.canvas.prepared_input()
             self._show(None if prepared is None else inspect(self._loaded.model, prepared), "")
@@ -556,12 +575,7 @@ class MainWindow(QMainWindow):
             self.prediction_panel.show_number(
                 reading.number, chosen, inspection.prediction, len(digits)
             )
-        boxes = [d.box for d in digits]
-        picture = self.canvas.picture()
-        if picture is not None:  # boxes in the image's pixels: where it shows on the canvas
-            x, y, w, _ = picture.fitted_rect(self.canvas.width(), self.canvas.height())
-            k = w / picture.image.width
-            boxes = [(x + k * b[0], y + k * b[1], x + k * b[2], y + k * b[3]) for b in boxes]
+        boxes = [self._canvas_box(d.box) for d in digits]
         self.number_overlay.show_digits(
             boxes,
             [_TAGS.get(d.verdict.kind, "{}").format(d.digit) for d in digits],

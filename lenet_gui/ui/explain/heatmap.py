@@ -175,6 +175,12 @@ class CanvasOverlay(QWidget):
             rect = rect.united(_source_rect(self._placement, self._field))
         return rect.toAlignedRect().adjusted(-2, -2, 2, 2)  # the outline's pen and rounding
 
+    def heat_rect(self) -> QRectF | None:
+        """Where the heatmap (the whole 32x32 input) is painted on the canvas, or None."""
+        if self._placement is None or self._heat is None:
+            return None
+        return _source_rect(self._placement, (0, 0, 32, 32))
+
     def is_showing(self) -> bool:
         return self._placement is not None and (self._heat is not None or self._field is not None)
 

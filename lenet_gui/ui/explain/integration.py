@@ -1,6 +1,7 @@
 """Adds the Explain dock, the heatmap over the canvas and the bundled-model switch to the main
 window, through its public API only: `classified`, `model_changed`, `unit_clicked`,
-`loaded_model`, `current_inspection()`, `open_model_file()`, `canvas`, `model_menu`, `view_menu`.
+`loaded_model`, `current_inspection()`, `current_digit_box()`, `open_model_file()`, `canvas`,
+`model_menu`, `view_menu`.
 
 Attribution runs on `AttributionWorker`'s thread; traces (one forward, about a millisecond) run
 on the GUI thread, and only while the dock shows them. The dock's contents (and their modules)
@@ -160,10 +161,13 @@ class ExplainController(QObject):
         return "linear" if loaded is None else loaded.model.config.output
 
     def _current_placement(self, prepared):
+        """Input -> canvas mapping of the shown input: over the digit it was made from when the
+        canvas holds a number, else over all the canvas shows. None without ink."""
         canvas = self.window.canvas
-        if canvas.has_backdrop():
+        box = self.window.current_digit_box()
+        if box is None and canvas.has_backdrop():
             box = _image_box(canvas.rendered_image())
-        else:
+        elif box is None:
             box = drawing_ink_box(canvas.drawing())
         return None if box is None else placement(prepared, box)
 
