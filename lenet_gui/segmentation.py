@@ -8,7 +8,9 @@ recognizer, and the best path through these candidates (dynamic programming) giv
   ink. A piece too wide for one digit (touching digits, a number written without lifting the
   pen) is cut at the thinnest columns of its ink into several pieces (cut hypotheses).
 - Candidates are runs of up to `MAX_RUN` consecutive pieces (ordered by the centre of their
-  ink box) that leave no wide gap inside; each one goes through the same drawing-to-input
+  ink box) that leave no wide gap inside (a drawing or image of more than `MAX_PIECES` pieces,
+  a scribble rather than a number, is one candidate: reading it costs what a number does);
+  each one goes through the same drawing-to-input
   functions as a single digit (`prepare_drawing`; `prepare_ink`, the body of `prepare_image`)
   and ALL of them are read in one batched forward.
 - A path's cost adds, per digit, the recognizer's -log p(best class) and geometric costs (too
@@ -51,6 +53,9 @@ from .verdict import Verdict, calibrated_probabilities, decide
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 MAX_RUN = 4  # pieces per digit at most (pen digits have 1-4 strokes)
+# More pieces than this are read as one digit: every piece costs up to MAX_RUN candidates, each
+# a render and a forward (100 strokes cost 0.6-1 s per mouse move before this bound).
+MAX_PIECES = 32
 MAX_GAP = 0.3  # a run with a horizontal gap wider than this (x line height) is no candidate
 MAX_WIDTH = 1.6  # nor is a run of several pieces wider than this (x line height)
 WIDE = 1.05  # an image component wider than this (x line height) gets cut hypotheses
@@ -349,7 +354,10 @@ def _least_overlap(boxes: Sequence[Box]) -> float:
 
 def candidate_runs(pieces: Sequence[Piece], height: float) -> list[tuple[int, int]]:
     """Runs [i, j) of consecutive pieces that could be one digit: single pieces always; longer
-    runs up to MAX_RUN pieces, MAX_WIDTH line heights wide, with no gap wider than MAX_GAP."""
+    runs up to MAX_RUN pieces, MAX_WIDTH line heights wide, with no gap wider than MAX_GAP.
+    More than MAX_PIECES pieces are one run, all of them."""
+    if len(pieces) > MAX_PIECES:
+        return [(0, len(pieces))]
     runs = []
     for i in range(len(pieces)):
         for j in range(i + 1, min(len(pieces), i + MAX_RUN) + 1):
@@ -503,10 +511,11 @@ def _classifier(model) -> Callable[[np.ndarray], np.ndarray]:
     return lambda inputs: logits_of(model, inputs)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=2 * MAX_RUN * MAX_PIECES)
 def prepare_strokes(drawing: Drawing) -> PreparedInput | None:
     """`prepare_drawing`, remembered: while a number is drawn only the digit under the pen
-    changes, the others are read from this cache."""
+    changes, the others are read from this cache (it holds every candidate of two plans, so
+    reading one plan in order never evicts what the next reading needs)."""
     return prepare_drawing(drawing)
 
 
@@ -527,16 +536,22 @@ def plan_drawing(drawing: Drawing) -> Plan:
 
 
 def _on_own_canvas(strokes: tuple, pen: float) -> Drawing:
-    """The strokes on a canvas just large enough for them, moved by a whole number of the
-    pixels `prepare_drawing` paints at: the same pixels as on the whole canvas, far fewer of
-    them (a wide canvas holding a number would cost several times as much to paint)."""
+    """The strokes on a canvas just large enough for them, at the scale `prepare_drawing`
+    paints them (at most WORKING_SIZE pixels across), moved by a whole number of its pixels: the
+    same pixels as on the whole canvas, far fewer of them (a wide canvas holding a number would
+    cost several times as much to paint). Coordinates are rounded to 1/1000 of a pixel, so the
+    same strokes on a resized canvas give the same drawing (`prepare_strokes` remembers it)."""
     points = np.concatenate([np.asarray(s, dtype=float).reshape(-1, 2) for s in strokes])
     low, high = points.min(axis=0), points.max(axis=0)
     scale = min(1.0, WORKING_SIZE / (float((high - low).max()) + pen))  # as prepare_drawing
-    shift = np.floor((low - pen) * scale) / scale
-    size = np.ceil(high - shift + pen).astype(int)
-    moved = tuple(tuple((x - shift[0], y - shift[1]) for x, y in s) for s in strokes)
-    return Drawing(int(size[0]), int(size[1]), moved, pen)
+    shift = np.floor((low - pen) * scale)
+    width, height = (int(v) for v in np.ceil((high + pen) * scale - shift))
+    dx, dy = float(shift[0]), float(shift[1])
+    moved = tuple(
+        tuple((round(x * scale - dx, 3), round(y * scale - dy, 3)) for x, y in stroke)
+        for stroke in strokes
+    )
+    return Drawing(width, height, moved, round(pen * scale, 6))
 
 
 def plan_image(image: np.ndarray | Image.Image, whole: PreparedInput | None = None) -> Plan:

@@ -242,3 +242,31 @@ def test_two_digits_of_two_strokes_each_side_by_side_are_two_digits(bundled_mode
     reading = read_drawing(bundled_model.model, drawing)
     assert len(reading.digits) == 2
     assert [d.strokes for d in reading.digits] == [left, right]
+
+
+def test_a_scribble_of_more_pieces_than_a_number_has_is_one_candidate():
+    from lenet_gui.segmentation import MAX_PIECES, MAX_RUN, plan_drawing
+
+    # short strokes side by side: every run of up to MAX_RUN of them would be a candidate
+    strokes = tuple(((20.0 + 9 * i, 60.0), (24.0 + 9 * i, 90.0)) for i in range(MAX_PIECES + 1))
+    plan = plan_drawing(Drawing(400, 140, strokes))
+    assert len(plan.pieces) == MAX_PIECES + 1
+    assert plan.runs == [(0, MAX_PIECES + 1)]
+    fewer = plan_drawing(Drawing(400, 140, strokes[:MAX_PIECES]))
+    assert MAX_PIECES < len(fewer.runs) <= MAX_RUN * MAX_PIECES
+
+
+def test_the_same_strokes_on_a_resized_canvas_reuse_every_prepared_candidate():
+    from lenet_gui.segmentation import plan_drawing, prepare_strokes
+
+    strokes = (zero(140), one(330), one(352), zero(520))
+    plan = plan_drawing(Drawing(700, H, strokes, 12.0))
+    factor = 1.37  # as a window resize scales every point and the pen
+    scaled = tuple(tuple((x * factor, y * factor) for x, y in s) for s in strokes)
+    before = prepare_strokes.cache_info()
+    resized = plan_drawing(Drawing(round(700 * factor), round(H * factor), scaled, 12.0 * factor))
+    after = prepare_strokes.cache_info()
+    assert resized.runs == plan.runs and len(plan.runs) > 4  # (1, 3): the close ones as one
+    assert after.misses - before.misses <= 1  # the whole drawing, on its own canvas size
+    for a, b in zip(plan.prepared, resized.prepared, strict=True):
+        np.testing.assert_allclose(a.network_input, b.network_input, atol=0.05)

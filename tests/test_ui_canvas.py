@@ -142,6 +142,29 @@ def test_the_canvas_paints_what_the_core_renders(canvas, draw):
     assert ((painted ^ core) & ~_grow(_grow(both))).sum() == 0  # within 2 px of the edge
 
 
+def test_a_storm_of_undos_and_a_resize_drag_render_once_per_paint(canvas, draw, monkeypatch):
+    """Undo, redo, resize and brush changes only mark the image out of date: 30 undos and 20
+    resizes between two paints render the strokes once (each rendered all strokes before),
+    and what shows is the drawing left after them."""
+    strokes = [[(10.0 + 9 * i, 40.0), (30.0 + 9 * i, 200.0)] for i in range(25)]
+    draw(canvas, [*strokes, SEVEN])
+    renders = []
+    original = DrawingCanvas._render
+    monkeypatch.setattr(DrawingCanvas, "_render", lambda self: renders.append(original(self)))
+    for _ in range(22):
+        canvas.undo()
+    for side in range(301, 321):
+        canvas.resize(side, side)
+    canvas.resize(300, 300)
+    canvas.set_pen_fraction(canvas.pen_fraction() * 1.5)
+    canvas.repaint()
+    assert len(renders) == 1
+    painted = _ink(canvas.rendered_image()) > 127
+    core = render_drawing(canvas.drawing()) > 127
+    assert len(canvas.drawing().strokes) == 4
+    assert painted.sum() == pytest.approx(core.sum(), rel=0.03)
+
+
 def test_an_empty_canvas_invites_drawing_and_gives_a_blank_drawing(canvas):
     assert canvas.is_blank()
     assert prepare_drawing(canvas.drawing()) is None

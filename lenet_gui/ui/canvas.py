@@ -5,7 +5,10 @@ widget keeps only the stroke being drawn, the events and the painting. The strok
 drawing: `drawing()` returns the core's `Drawing`, which goes through `prepare_drawing` exactly
 as `predict --strokes` and the tests do. The pixels on screen are only
 a view of it, painted with QPainter into an offscreen image at device-pixel resolution (so it is
-sharp on HiDPI screens and never depends on a screen grab).
+sharp on HiDPI screens and never depends on a screen grab). A finished stroke is painted onto
+that image; a change that needs every stroke painted again (undo, redo, a resize, the brush)
+only marks it out of date, and the next paint renders it once, so a storm of undos or a resize
+drag costs one render per frame, not one per change.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ class DrawingCanvas(QWidget):
         self._hover: QPointF | None = None
         self._shown_picture: tuple[Picture, QImage] | None = None  # the picture shown, as QImage
         self._image = QImage()  # the committed content, at device-pixel resolution
+        self._stale = True  # _image must be rendered again before it is shown
         self._side = 0  # the side the active stroke's points refer to
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
         self.setMouseTracking(True)
@@ -136,8 +140,7 @@ class DrawingCanvas(QWidget):
         if fraction == self._pen_fraction:
             return
         self._pen_fraction = fraction
-        self._render()
-        self.update()
+        self._invalidate()
         if not self.drawing().is_blank:
             self.strokes_changed.emit()
 
@@ -161,8 +164,7 @@ class DrawingCanvas(QWidget):
     # -- editing -----------------------------------------------------------------------------
 
     def _content_changed(self) -> None:
-        self._render()
-        self.update()
+        self._invalidate()
         self.strokes_changed.emit()
 
     def undo(self) -> None:
@@ -229,8 +231,14 @@ class DrawingCanvas(QWidget):
             self._shown_picture = (picture, picture_qimage(picture))
         return self._shown_picture[1]
 
+    def _invalidate(self) -> None:
+        """The committed content changed: render it again before the next paint."""
+        self._stale = True
+        self.update()
+
     def _render(self) -> None:
         """Repaint the committed content into the offscreen image at device resolution."""
+        self._stale = False
         ratio = self.devicePixelRatioF()
         size = QSize(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
         if self._image.size() != size:
@@ -253,6 +261,8 @@ class DrawingCanvas(QWidget):
 
     def rendered_image(self) -> QImage:
         """What the canvas shows (strokes over any opened image), for saving as PNG."""
+        if self._stale:
+            self._render()
         image = QImage(self._image.size(), QImage.Format.Format_RGB32)
         image.setDevicePixelRatio(self._image.devicePixelRatio())
         image.fill(PAPER)
@@ -268,8 +278,8 @@ class DrawingCanvas(QWidget):
             paint_stroke(painter, self._active, self.pen_width())
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if abs(self._image.devicePixelRatio() - self.devicePixelRatioF()) > 1e-6:
-            self._render()  # moved to a screen with another scale factor
+        if self._stale or abs(self._image.devicePixelRatio() - self.devicePixelRatioF()) > 1e-6:
+            self._render()  # changed, or moved to a screen with another scale factor
         painter = QPainter(self)
         self._paint_content(painter)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -358,10 +368,11 @@ class DrawingCanvas(QWidget):
             self._active.append(point)
         stroke, self._active = Stroke(self._active, self.side()), None
         self._history.add_stroke(stroke)
-        painter = QPainter(self._image)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        paint_stroke(painter, stroke.points, self.pen_width())
-        painter.end()
+        if not self._stale:  # else the next render paints it with the others
+            painter = QPainter(self._image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            paint_stroke(painter, stroke.points, self.pen_width())
+            painter.end()
         self.update()
         self.strokes_changed.emit()
         self.history_changed.emit()
@@ -396,7 +407,7 @@ class DrawingCanvas(QWidget):
             factor = side / self._side
             self._active = [(x * factor, y * factor) for x, y in self._active]
         self._side = side
-        self._render()
+        self._invalidate()
         super().resizeEvent(event)
         if not self.drawing().is_blank:
             self.strokes_changed.emit()
