@@ -23,6 +23,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .. import __version__, paths
+from ..allocator import return_large_blocks_to_the_system
 from ..logs import setup_logging, where_logged
 from .numbers import NUMBER_LOCALE
 
@@ -98,6 +99,7 @@ def run_app(argv: list[str] | None = None) -> int:
     removed = paths.remove_stale_user_files()  # left by saves a crash interrupted
     if removed:
         log.info("removed %d temporary files left by interrupted saves", removed)
+    return_large_blocks_to_the_system()  # freed window-sized images leave the process
     app = QApplication.instance() or QApplication(list(argv if argv is not None else sys.argv))
     try:
         QLocale.setDefault(NUMBER_LOCALE)  # one number format in every widget
