@@ -11,9 +11,12 @@ With `--number N` it writes numbers of N pen digits (composed as in bench_number
 widened for them, and times the moves of each number's last digit: the window reads the whole
 number (all candidates in one forward) on every move.
 
-With `--heatmap` the Explain dock is open on its Why tab with the heatmap over the drawing: each
+With `--heatmap` the Explain dock is open; on its Why tab the heatmap is over the drawing: each
 move also repaints the overlay and requests an attribution, which the attribution thread
-computes while the GUI goes on; the script also prints how often a new heatmap arrived.
+computes while the GUI goes on; the script also prints how often a new heatmap arrived. The
+drawings alternate between the Why tab (heatmap on) and the Network tab (heatmap off, nothing
+computed per move), so that both figures come from the same minutes of a shared machine; the
+load average (1 minute) is printed at the start and the end.
 """
 
 from __future__ import annotations
@@ -120,7 +123,8 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.005)
     canvas = window.canvas
-    heatmaps: list[float] = []
+    heatmaps: list[tuple[int, float]] = []  # (drawing, time) of each new heatmap shown
+    drawing_index = [0]
     if args.heatmap != "off":
         window.explain.toggle_action.trigger()  # the dock is built on its first show
         why = window.explain.panel.why
@@ -128,7 +132,7 @@ def main() -> int:
         shown = why.show_attribution
 
         def counted(attribution) -> None:
-            heatmaps.append(time.perf_counter())
+            heatmaps.append((drawing_index[0], time.perf_counter()))
             shown(attribution)
 
         why.show_attribution = counted
@@ -151,8 +155,14 @@ def main() -> int:
     window.classify_now = timed_classify
 
     to_classified, to_painted, handled, waited, classifying = [], [], [], [], []
+    painted_by_mode: dict[bool, list[float]] = {True: [], False: []}  # heatmap on / off
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
-    for strokes, first_timed in drawings:
+    for index, (strokes, first_timed) in enumerate(drawings):
+        heatmap_on = args.heatmap != "off" and index % 2 == 0
+        drawing_index[0] = index
+        if args.heatmap != "off":  # Why (heatmap on) or Network (off), the dock open both ways
+            window.explain.panel.setCurrentIndex(0 if heatmap_on else 3)
         window.canvas.clear()
         app.processEvents()
         for k, stroke in enumerate(strokes):
@@ -175,6 +185,7 @@ def main() -> int:
                 app.processEvents()  # the repaints the classification scheduled
                 to_classified.append(1000 * (classified_at[0] - started))
                 to_painted.append(1000 * (time.perf_counter() - started))
+                painted_by_mode[heatmap_on].append(to_painted[-1])
                 handled.append(1000 * (sent - started))
                 waited.append(1000 * (began_at[0] - sent))
                 classifying.append(1000 * (classified_at[0] - began_at[0]))
@@ -201,12 +212,21 @@ def main() -> int:
             f"{name:<34} median {statistics.median(values):6.2f} ms   "
             f"p95 {percentile(values, 0.95):6.2f} ms   max {max(values):6.2f} ms"
         )
+    if args.heatmap != "off":
+        for on, name in ((True, f"heatmap on ({args.heatmap})"), (False, "heatmap off")):
+            values = painted_by_mode[on]
+            print(
+                f"  {name + ', alternate drawings':<32} median {statistics.median(values):6.2f} ms"
+                f"   p95 {percentile(values, 0.95):6.2f} ms   ({len(values)} moves)"
+            )
     if args.heatmap != "off" and len(heatmaps) > 1:
-        gaps = [1000 * (b - a) for a, b in itertools.pairwise(heatmaps)]
+        gaps = [1000 * (b - a) for (i, a), (j, b) in itertools.pairwise(heatmaps) if i == j]
         print(
             f"heatmap ({args.heatmap}) on: {len(heatmaps)} new heatmaps while drawing, one every "
             f"{statistics.median(gaps):.0f} ms (median), p95 {percentile(gaps, 0.95):.0f} ms"
         )
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average (1 min): {load_before:.2f} at the start, {load_after:.2f} at the end")
     print_breakdown(window)
     window.explain.shutdown()
     window.close()

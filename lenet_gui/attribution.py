@@ -34,6 +34,11 @@ OCCLUSION_STRIDE = 2
 # where LeNet-5's score changes fastest: with 48 such steps the attributions add up to the
 # score change within a few percent, where 48 even steps can miss by half).
 GRADIENT_STEPS = 48
+# While the user draws, a new heatmap every tenth of a second matters more than the last few
+# percent: 16 steps put the map within about 10% of the 48-step one (median over pen digits of
+# the largest difference, relative to the map's largest value), at a third of the cost.
+QUICK_GRADIENT_STEPS = 16
+REFINED_METHODS = ("gradient",)  # methods whose quick map differs from the full one
 
 
 @dataclass(frozen=True)
@@ -153,11 +158,14 @@ def attribute(
     target: int,
     versus: int | None = None,
     method: str = "occlusion",
+    quick: bool = False,
 ) -> Attribution:
-    """The one entry point of the GUI and the command line. Raises ValueError for an unknown
-    method or class."""
+    """The one entry point of the GUI and the command line. `quick`: integrated gradients with
+    QUICK_GRADIENT_STEPS steps (the GUI while drawing; occlusion is the same either way).
+    Raises ValueError for an unknown method or class."""
     if method == "occlusion":
         return occlusion(model, network_input, target, versus)
     if method == "gradient":
-        return integrated_gradients(model, network_input, target, versus)
+        steps = QUICK_GRADIENT_STEPS if quick else GRADIENT_STEPS
+        return integrated_gradients(model, network_input, target, versus, steps)
     raise ValueError(f"unknown method {method!r}: one of {', '.join(METHODS)}")

@@ -128,3 +128,20 @@ def test_occlusion_computes_only_patches_over_ink_and_matches_every_patch(bundle
     expected = np.tensordot(drops, masks, axes=1) / masks.sum(0)
     np.testing.assert_allclose(a.map, expected, atol=1e-4)
     assert np.abs(a.map).max() > 0.01
+
+
+def test_quick_integrated_gradients_take_fewer_steps_and_occlusion_is_the_same(
+    bundled_model, seven_input
+):
+    from lenet_gui.attribution import QUICK_GRADIENT_STEPS
+
+    model = bundled_model.model
+    quick = attribute(model, seven_input, 7, method="gradient", quick=True).map
+    fewer = integrated_gradients(model, seven_input, 7, steps=QUICK_GRADIENT_STEPS).map
+    full = attribute(model, seven_input, 7, method="gradient").map
+    np.testing.assert_allclose(quick, fewer, atol=1e-6)
+    assert not np.allclose(quick, full, atol=1e-4)
+    assert np.abs(quick - full).max() < 0.25 * np.abs(full).max()  # the same picture, roughly
+    np.testing.assert_array_equal(
+        attribute(model, seven_input, 7, quick=True).map, attribute(model, seven_input, 7).map
+    )

@@ -81,6 +81,23 @@ def test_class_contrast_and_method_are_the_users_choice(explained):
     assert not window.explain.overlay.is_showing()
 
 
+def test_a_quick_gradient_heatmap_is_refined_to_the_full_one(explained):
+    """While drawing, integrated gradients come quickly (fewer steps); once the drawing rests,
+    the heatmap shown is the full one, as the command line computes it."""
+    window = explained
+    why = window.explain.panel.why
+    why.methods.button(1).click()
+    network_input = window.current_inspection().prepared.network_input
+    full = attribute(window.loaded_model.model, network_input, 7, None, "gradient").map
+
+    def refined():
+        a = why.attribution
+        return a is not None and a.method == "gradient" and np.allclose(a.map, full, atol=1e-5)
+
+    assert wait_until(refined)
+    assert window.explain.worker.is_idle()
+
+
 def test_the_heatmap_follows_the_drawing(explained, draw, settle):
     window = explained
     first = shown_attribution(window, "occlusion", 7, None).map.copy()

@@ -1,14 +1,18 @@
 """Attribution off the GUI thread: the latest request wins, older ones are dropped.
 
-Occlusion (226 images in one batch) and integrated gradients (48 forward and backward passes in
-one batch) take tens of ms, more than a mouse move's budget, so they run on one Python thread;
-torch releases Python's lock while it computes. The result arrives as a Qt signal (queued to the
-GUI thread) with the request's key, so a result for a drawing already changed can be told apart.
+Occlusion (the patches over ink, up to 226 images, in one batch) and integrated gradients (48
+forward and backward passes in one batch) take several to tens of ms, more than a mouse move's
+budget, so they run on one Python thread; torch releases Python's lock while it computes. The
+result arrives as a Qt signal (queued to the GUI thread) with the request's key, so a result for
+a drawing already changed can be told apart.
 
 While the user draws there is always a newer drawing to explain, and a thread computing without
 pause takes a whole core: on a machine whose cores are busy (two cores, or other programs), the
-GUI thread then waits for the CPU. So after each computation the thread rests `REST` times as
-long as it took (a third of one core at most); the latest request is computed after the rest.
+GUI thread then waits for the CPU. So the thread starts a computation at most every `INTERVAL`
+seconds, and rests at least `REST` times as long as one took: a small share of a core while
+drawing, and a new heatmap every INTERVAL. A new request is first computed quickly (integrated
+gradients with fewer steps, `attribution.attribute(quick=True)`); when no newer one has come by
+the end of the rest, the same request is computed in full and sent again under the same key.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from PySide6.QtCore import QObject, Signal
 
 log = logging.getLogger(__name__)
 
-REST = 2.0  # rest this many times a computation's duration before the next one
+INTERVAL = 0.12  # seconds from one computation's start to the next one's, at least
+REST = 2.0  # and rest at least this many times a computation's duration in between
 
 
 class AttributionWorker(QObject):
@@ -32,6 +37,7 @@ class AttributionWorker(QObject):
         super().__init__(parent)
         self._condition = threading.Condition()
         self._pending = None
+        self._refine = None  # the last request, computed quickly: to compute in full
         self._stopped = False
         self._busy = False
         self._thread = threading.Thread(target=self._run, name="attribution", daemon=True)
@@ -45,7 +51,7 @@ class AttributionWorker(QObject):
 
     def is_idle(self) -> bool:
         with self._condition:
-            return self._pending is None and not self._busy
+            return self._pending is None and self._refine is None and not self._busy
 
     def stop(self, timeout: float = 2.0) -> None:
         """Ask the thread to end after the current computation and wait for it (bounded)."""
@@ -56,20 +62,22 @@ class AttributionWorker(QObject):
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        from ...attribution import attribute
+        from ...attribution import REFINED_METHODS, attribute
 
         while True:
             with self._condition:
-                while self._pending is None and not self._stopped:
+                while self._pending is None and self._refine is None and not self._stopped:
                     self._condition.wait()
                 if self._stopped:
                     return
-                key, model, network_input, target, versus, method = self._pending
-                self._pending = None
+                quick = self._pending is not None  # a new request: quickly first
+                request = self._pending if quick else self._refine
+                self._pending = self._refine = None
                 self._busy = True
+            key, model, network_input, target, versus, method = request
             started = time.perf_counter()
             try:
-                result = attribute(model, network_input, target, versus, method)
+                result = attribute(model, network_input, target, versus, method, quick)
             except Exception as exc:  # reported, never raised in a thread nobody watches
                 log.exception("attribution failed")
                 result, error = None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -85,7 +93,10 @@ class AttributionWorker(QObject):
                     self.finished.emit(key, result)
             except RuntimeError:  # the window went away without stop() (or stop's wait ran out):
                 return  # nobody is left to tell, and the thread ends quietly
+            took = time.perf_counter() - started
             with self._condition:  # stop() ends the rest at once
-                self._condition.wait_for(
-                    lambda: self._stopped, REST * (time.perf_counter() - started)
-                )
+                if quick and result is not None and method in REFINED_METHODS:
+                    self._refine = request  # unless a newer request comes first
+                self._condition.wait_for(lambda: self._stopped, max(REST * took, INTERVAL - took))
+                if self._pending is not None:
+                    self._refine = None
