@@ -4,7 +4,8 @@ from the dev pen digits.
 Numbers of 2-5 digits, half by one writer and half by several, written side by side at one
 height with gaps from touching to wide and a little baseline jitter, on a wide canvas
 (`drawn_digits.compose_number`, fixed seed). Prints, per length: numbers read whole and right,
-the share split into the wrong count of digits, and the natural ceiling (per-digit accuracy of
+the share split into the wrong count of digits (digits of the number: a part judged "not a
+digit" is none), and the natural ceiling (per-digit accuracy of
 the same digits read one by one, to the power of the length). A number is read right when its
 `number` (the parts whose verdict in the number names a digit, `number_verdict.py`) is the
 digits written. Also: how single pen digits fare (read as one digit, and the same digit as
@@ -74,40 +75,20 @@ def compose(digits, per_length: int, seed: int):
 
 def compose_marked(digits, letters, count: int, mark: str, seed: int):
     """(label of the digits, Drawing) for `count` numbers of 2-4 digits with one `mark` between
-    two of them: a letter is written like a digit (`compose_number`); a dot or dash takes the
-    place of a box half a line wide: a click or a tiny loop on the baseline, or a stroke across
-    the box at mid-height with a little wobble."""
-    from lenet_gui.drawn_digits import PenDigit, compose_number
-    from lenet_gui.preprocess import Drawing
+    two of them (`drawn_digits.compose_with_mark`; a letter is written like a digit)."""
+    from lenet_gui.drawn_digits import compose_number, compose_with_mark
 
     rng = np.random.default_rng([seed, MARKS.index(mark)])
     numbers = []
     for k in range(count):
         chosen = choose(digits, int(rng.integers(2, 5)), k % 2 == 0, rng)
         at = int(rng.integers(1, len(chosen)))  # between two digits
-        if mark == "letter":
-            glyph = letters[rng.integers(len(letters))]
-        else:  # a placeholder: a box half a line wide, replaced below
-            glyph = PenDigit(-1, "", (((0.0, 0.0), (0.5, 1.0)),))
-        glyphs = [*chosen[:at], glyph, *chosen[at:]]
-        drawing = compose_number(glyphs, rng)
-        strokes = list(drawing.strokes)
-        first = sum(len(g.strokes) for g in glyphs[:at])
-        if mark != "letter":
-            (x0, y0), (x1, y1) = strokes[first]
-            if mark == "dot":
-                x, y = (x0 + x1) / 2, y1
-                r = drawing.effective_pen_width() / 3
-                loop = [(x + r * np.cos(t), y + r * np.sin(t)) for t in np.linspace(0, 6, 6)]
-                strokes[first] = ((x, y),) if k % 2 else tuple(loop)
-            else:
-                xs = np.linspace(x0, x1, 12)
-                ys = (y0 + y1) / 2 + rng.uniform(-0.02, 0.02) * (y1 - y0) * np.sin(xs / 9)
-                strokes[first] = tuple(zip(xs.tolist(), ys.tolist(), strict=True))
         label = "".join(str(d.label) for d in chosen)
-        numbers.append(
-            (label, Drawing(drawing.width, drawing.height, tuple(strokes), drawing.pen_width))
-        )
+        if mark == "letter":
+            glyphs = [*chosen[:at], letters[rng.integers(len(letters))], *chosen[at:]]
+            numbers.append((label, compose_number(glyphs, rng)))
+        else:
+            numbers.append((label, compose_with_mark(chosen, mark, at, rng)))
     return numbers
 
 
@@ -233,7 +214,7 @@ def main() -> int:
             n = len(label)
             total[n] += 1
             right[n] += reading.number == label
-            miscount[n] += len(reading.digits) != n
+            miscount[n] += len(reading.number or "") != n  # parts tagged "not a digit" aside
         elapsed = time.perf_counter() - started
         each = 1000 * elapsed / len(numbers)
         print(f"{name}: {len(numbers)} numbers, seed {args.seed}, {each:.1f} ms each")

@@ -166,3 +166,33 @@ def compose_number(
         x = right + rng.uniform(*gap_range) * height
     width = max(canvas_height, round(right + margin))
     return Drawing(width, canvas_height, tuple(s for strokes in placed for s in strokes), pen)
+
+
+MARKS = ("dot", "dash")
+
+
+def compose_with_mark(
+    digits: list[PenDigit], mark: str, at: int, rng: np.random.Generator, **number
+) -> Drawing:
+    """`compose_number` with a `mark` ("dot" or "dash") between digits at-1 and at: it takes
+    the place of a box half a line wide; a dot is a click on the baseline (or, for odd draws of
+    `rng`, a tiny loop there), a dash a stroke across the box at mid-height with a little wobble.
+    `number` goes to `compose_number`. A letter between digits is `compose_number` with the
+    letter's strokes as one of the digits."""
+    if mark not in MARKS or not 0 < at < len(digits):
+        raise ValueError(f"no {mark!r} at {at}")
+    placeholder = PenDigit(-1, "", (((0.0, 0.0), (0.5, 1.0)),))
+    glyphs = [*digits[:at], placeholder, *digits[at:]]
+    drawing = compose_number(glyphs, rng, **number)
+    strokes = list(drawing.strokes)
+    first = sum(len(g.strokes) for g in glyphs[:at])
+    (x0, y0), (x1, y1) = strokes[first]
+    if mark == "dot":
+        x, y, r = (x0 + x1) / 2, y1, drawing.effective_pen_width() / 3
+        loop = tuple((x + r * np.cos(t), y + r * np.sin(t)) for t in np.linspace(0, 6, 6))
+        strokes[first] = loop if rng.integers(2) else ((x, y),)
+    else:
+        xs = np.linspace(x0, x1, 12)
+        ys = (y0 + y1) / 2 + rng.uniform(-0.02, 0.02) * (y1 - y0) * np.sin(xs / 9)
+        strokes[first] = tuple(zip(xs.tolist(), ys.tolist(), strict=True))
+    return Drawing(drawing.width, drawing.height, tuple(strokes), drawing.pen_width)

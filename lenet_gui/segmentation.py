@@ -48,7 +48,7 @@ from .preprocess import (
     prepare_ink,
     stroke_width,
 )
-from .verdict import Verdict, calibrated_probabilities, decide
+from .verdict import Verdict, calibrated_probabilities, decide, shape_reason
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
@@ -76,6 +76,10 @@ WIDTH_LIMIT = 1.25  # a digit wider than this costs WIDTH_COST per line height m
 WIDTH_COST = 6.0
 OVERLAP_COST = 12.0  # per line height that the centre lines on both sides of a cut overlap
 STROKE_CUT_COST = 8.0  # for cutting through a stroke: people lift the pen between digits
+# A dot or a dash as a part of its own (see digit_cost): -log of its prior share of a number's
+# parts, about one in twenty. Without it a dash paid a short digit's cost (~20) and was taken
+# into the digit beside it.
+MARK_COST = 3.0
 CUT_INK_COST = 3.0  # per line height of ink crossed by a cut through an image component
 MIN_PIECE_INK = 0.002  # image components with less ink than this x line height² are specks
 
@@ -372,13 +376,23 @@ def candidate_runs(pieces: Sequence[Piece], height: float) -> list[tuple[int, in
 
 
 def digit_cost(
-    run: Sequence[Piece], box: Box, probability: float, height: float, pen: float
+    run: Sequence[Piece],
+    box: Box,
+    probability: float,
+    height: float,
+    pen: float,
+    mark: bool = False,
 ) -> float:
     """Cost of reading a run of pieces as one digit: the recognizer's surprise plus geometry
-    (too short for the line, pieces that do not overlap like a digit's strokes, too wide)."""
+    (too short for the line, pieces that do not overlap like a digit's strokes, too wide).
+    A `mark` (a dot or a dash by the shape rules, `verdict.shape_reason`) is no digit to read
+    but a part of its own that the number leaves out: it costs MARK_COST, not a short digit's."""
     h, w = (box[3] - box[1]) / height, (box[2] - box[0]) / height
-    cost = -math.log(max(probability, 1e-9))
-    cost += SHORT_COST * 10 * max(0.0, SHORT - h)
+    if mark:
+        cost = MARK_COST
+    else:
+        cost = -math.log(max(probability, 1e-9))
+        cost += SHORT_COST * 10 * max(0.0, SHORT - h)
     cost += WIDTH_COST * max(0.0, w - WIDTH_LIMIT)
     if len(run) > 1:
         overlap = (_least_overlap([p.box for p in run]) - pen) / height  # of the centre lines
@@ -398,15 +412,18 @@ def best_path(
     probabilities: np.ndarray,
     height: float,
     pen: float,
+    marks: Sequence[bool] | None = None,
 ) -> list[int]:
     """Indices into `runs` of the cheapest segmentation covering all pieces, left to right.
 
     Dynamic programming over runs by their end: a cut's cost depends on both runs beside it.
-    `probabilities` (len(runs), 10) are the recognizer's readings of the runs.
+    `probabilities` (len(runs), 10) are the recognizer's readings of the runs; `marks` says
+    which runs are dots or dashes (default: none).
     """
     boxes = [_union([p.box for p in pieces[i:j]]) for i, j in runs]
+    marks = marks if marks is not None else [False] * len(runs)
     costs = [
-        digit_cost(pieces[i:j], boxes[k], float(probabilities[k].max()), height, pen)
+        digit_cost(pieces[i:j], boxes[k], float(probabilities[k].max()), height, pen, marks[k])
         for k, (i, j) in enumerate(runs)
     ]
     ending: dict[int, list[int]] = {}
@@ -483,7 +500,8 @@ def read_plans(
     readings, first = [], 0
     for plan in plans:
         mine = probs[first : first + len(plan.runs)]
-        path = best_path(plan.pieces, plan.runs, mine, plan.height, plan.pen) if plan.runs else []
+        marks = [shape_reason(p) is not None for p in plan.prepared]
+        path = best_path(plan.pieces, plan.runs, mine, plan.height, plan.pen, marks)
         rows = [first + k for k in path]
         alone = [
             decide(logits[r], plan.prepared[k], rejector) for r, k in zip(rows, path, strict=True)
