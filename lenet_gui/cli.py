@@ -156,6 +156,21 @@ def _prepared_inputs(args) -> list:
     return [(n, prepare_image(im)) for n, im in zip(args.images, images, strict=True)]
 
 
+def _each_digit(args, verb: str, blank: dict):
+    """(name, model, PreparedInput) for each input of `args` (strokes or images) that holds a
+    digit, with the checkpoint's model; an input without one gets a line on stderr ("nothing to
+    `verb`") and `blank` as its JSON line, so every input still has its line. For the lab's
+    commands (sweep, fool)."""
+    named = _prepared_inputs(args)
+    loaded = _load_model(args.checkpoint)
+    for name, prepared in named:
+        if prepared is None:
+            _print(f"{name}: no digit in it, nothing to {verb}", file=sys.stderr)
+            _print(json.dumps(blank))
+            continue
+        yield name, loaded.model, prepared
+
+
 def cmd_sweep(args) -> int:
     from .sweep import run_sweep, sweep_values
 
@@ -163,16 +178,9 @@ def cmd_sweep(args) -> int:
         sweep_values(args.transform, args.range[0], args.range[1], args.steps)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    named = _prepared_inputs(args)
-    loaded = _load_model(args.checkpoint)
-    for name, prepared in named:
-        if prepared is None:
-            _print(f"{name}: no digit in it, nothing to sweep", file=sys.stderr)
-            _print(json.dumps({"transform": args.transform, "reading": None}))
-            continue
-        result = run_sweep(
-            loaded.model, prepared, args.transform, *args.range, args.steps, args.seed
-        )
+    blank = {"transform": args.transform, "reading": None}
+    for _name, model, prepared in _each_digit(args, "sweep", blank):
+        result = run_sweep(model, prepared, args.transform, *args.range, args.steps, args.seed)
         _print(json.dumps(result.to_json()))
     return 0
 
@@ -180,17 +188,10 @@ def cmd_sweep(args) -> int:
 def cmd_fool(args) -> int:
     from .adversarial import smallest_fooling
 
-    named = _prepared_inputs(args)
-    loaded = _load_model(args.checkpoint)
-    for name, prepared in named:
-        if prepared is None:
-            _print(f"{name}: no digit in it, nothing to fool", file=sys.stderr)
-            _print(json.dumps({"method": args.method, "reading": None}))
-            continue
+    blank = {"method": args.method, "reading": None}
+    for name, model, prepared in _each_digit(args, "fool", blank):
         try:
-            result = smallest_fooling(
-                loaded.model, prepared.network_input, args.method, args.target
-            )
+            result = smallest_fooling(model, prepared.network_input, args.method, args.target)
         except ValueError as exc:
             _print(f"{name}: {exc}", file=sys.stderr)
             # The only request refused: a target that is already the reading.

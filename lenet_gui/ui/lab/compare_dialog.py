@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -26,9 +25,9 @@ from ...architecture import LAYER_NAMES
 from ...compare import Comparison, compare
 from ..views.colormap import SQUASH_LIMIT
 from ..views.scores import ProbabilityBars
+from .dialog import LabDialog
 from .map_row import MapRow, as_maps
 from .menu import Source
-from .task import LabTask
 
 
 def _load(path: str):
@@ -40,19 +39,19 @@ def _load(path: str):
         raise ValueError(str(exc)) from None
 
 
-class CompareDialog(QDialog):
+class CompareDialog(LabDialog):
     """`load_other(path)` loads the checkpoint to compare with; `refresh()` reads the drawing
     (`source()`) with both models and shows them."""
 
     def __init__(self, source: Source, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Compare two models")
-        self.source = source
+        super().__init__(
+            source,
+            "Compare two models",
+            "Choose a checkpoint to compare the current model with.",
+            parent,
+        )
         self.other = None  # LoadedModel
         self.comparison: Comparison | None = None
-        self.task = LabTask(self)
-        self.task.finished.connect(self._on_task_finished)
-        self.task.failed.connect(self._on_task_failed)
 
         self.choose_button = QPushButton("&Choose the other model…")
         self.choose_button.clicked.connect(self.choose_other)
@@ -74,15 +73,8 @@ class CompareDialog(QDialog):
         scores.addWidget(self.first_bars, 1, 0)
         scores.addWidget(self.second_bars, 1, 1)
         self.first_row, self.second_row, self.difference_row = MapRow(), MapRow(), MapRow()
-        self.summary_label = QLabel("Choose a checkpoint to compare the current model with.")
-        self.summary_label.setWordWrap(True)
         self.layers_label = QLabel()
         self.layers_label.setWordWrap(True)
-        close_button = QPushButton("Close")
-        close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(close_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -91,9 +83,8 @@ class CompareDialog(QDialog):
             layout.addWidget(row, 1)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.layers_label)
-        layout.addLayout(buttons)
-        room = self.screen().availableGeometry()
-        self.resize(min(760, int(room.width() * 0.95)), min(720, int(room.height() * 0.9)))
+        layout.addLayout(self.button_row())
+        self.fit(760, 720)
 
     def load_other(self, path: str | Path) -> None:
         """Load the other checkpoint off the GUI thread, then compare."""
@@ -104,10 +95,9 @@ class CompareDialog(QDialog):
         """Read the drawing with both models (two forward passes of one input: milliseconds)."""
         if self.other is None:
             return
-        got = self.source()
-        if isinstance(got, str):
+        got = self.drawing()
+        if got is None:
             self.comparison = None
-            self.summary_label.setText(got)
             for bars in (self.first_bars, self.second_bars):
                 bars.set_values(None, None, False)
             self._show_maps()
@@ -156,10 +146,3 @@ class CompareDialog(QDialog):
     def _on_task_finished(self, loaded) -> None:
         self.other = loaded
         self.refresh()
-
-    def _on_task_failed(self, message: str) -> None:
-        self.summary_label.setText(message)
-
-    def closeEvent(self, event) -> None:
-        self.task.cancel()
-        super().closeEvent(event)

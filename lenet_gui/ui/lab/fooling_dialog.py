@@ -9,10 +9,8 @@ the GUI thread by a `LabTask`.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -22,10 +20,10 @@ from PySide6.QtWidgets import (
 
 from ...adversarial import HIGH, LOW, PGD_STEPS, FoolingResult, smallest_fooling
 from ..views.colormap import diverging_image, gray_image
+from .dialog import LabDialog
 from .input_strip import input_ink
 from .menu import Source
 from .pixel_tile import PixelTile
-from .task import LabTask
 
 
 def _top(probabilities: np.ndarray) -> str:
@@ -33,17 +31,17 @@ def _top(probabilities: np.ndarray) -> str:
     return ", ".join(f"{d}: {100 * probabilities[d]:.0f}%" for d in order)
 
 
-class FoolingDialog(QDialog):
+class FoolingDialog(LabDialog):
     """Non-modal; `run()` searches a fooling change for what `source()` returns."""
 
     def __init__(self, source: Source, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Fool the network")
-        self.source = source
+        super().__init__(
+            source,
+            "Fool the network",
+            "Press Run to look for the smallest change that fools it.",
+            parent,
+        )
         self.result: FoolingResult | None = None
-        self.task = LabTask(self)
-        self.task.finished.connect(self._on_task_finished)
-        self.task.failed.connect(self._on_task_failed)
 
         self.method_box = QComboBox()
         self.method_box.addItem(f"PGD ({PGD_STEPS} steps)", "pgd")
@@ -73,28 +71,18 @@ class FoolingDialog(QDialog):
         tiles = QHBoxLayout()
         for tile in (self.original_tile, self.fooled_tile, self.change_tile):
             tiles.addWidget(tile, 1)
-        self.summary_label = QLabel("Press Run to look for the smallest change that fools it.")
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close_button = QPushButton("Close")
-        close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(close_button)
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addLayout(tiles, 1)
         layout.addWidget(self.summary_label)
-        layout.addLayout(buttons)
-        room = self.screen().availableGeometry()
-        self.resize(min(760, int(room.width() * 0.95)), min(440, int(room.height() * 0.9)))
+        layout.addLayout(self.button_row())
+        self.fit(760, 440)
 
     def run(self) -> None:
         """Search with the method and target shown (off the GUI thread)."""
-        got = self.source()
-        if isinstance(got, str):
-            self.summary_label.setText(got)
+        got = self.drawing()
+        if got is None:
             return
         model, prepared = got
         method, target = self.method_box.currentData(), self.target_box.currentData()
@@ -115,10 +103,3 @@ class FoolingDialog(QDialog):
             f"L∞ {result.linf:.3f}, L2 {result.l2:.2f}",
         )
         self.summary_label.setText(result.summary())
-
-    def _on_task_failed(self, message: str) -> None:
-        self.summary_label.setText(message)
-
-    def closeEvent(self, event) -> None:
-        self.task.cancel()
-        super().closeEvent(event)

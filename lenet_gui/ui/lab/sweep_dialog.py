@@ -11,7 +11,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
@@ -24,27 +23,24 @@ from PySide6.QtWidgets import (
 )
 
 from ...sweep import MAX_STEPS, TRANSFORMS, SweepResult, run_sweep
+from .dialog import LabDialog
 from .export import save_csv, save_widget_png
 from .input_strip import InputStrip
 from .menu import Source
-from .task import LabTask
 
 # Ten distinguishable colours (matplotlib's tab10), one per digit.
 CLASS_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
 
 
-class SweepDialog(QDialog):
+class SweepDialog(LabDialog):
     """Non-modal; `run()` sweeps what `source()` returns with the settings shown."""
 
     def __init__(self, source: Source, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setWindowTitle("Invariance sweep")
-        self.source = source
+        super().__init__(
+            source, "Invariance sweep", "Press Run to sweep the drawing on the canvas.", parent
+        )
         self.result: SweepResult | None = None
-        self.task = LabTask(self)
-        self.task.finished.connect(self._on_task_finished)
-        self.task.failed.connect(self._on_task_failed)
 
         self.transform_box = QComboBox()
         for name, t in TRANSFORMS.items():
@@ -105,9 +101,6 @@ class SweepDialog(QDialog):
 
         self.strip = InputStrip()
         self.strip.setFixedHeight(self.strip.cell + 20)
-        self.summary_label = QLabel("Press Run to sweep the drawing on the canvas.")
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # What "Export PNG" saves: the plot, the strip and the summary.
         self.figure = QWidget()
@@ -118,22 +111,15 @@ class SweepDialog(QDialog):
 
         self.png_button = QPushButton("Export &PNG…")
         self.csv_button = QPushButton("Export &CSV…")
-        close_button = QPushButton("Close")
         self.png_button.clicked.connect(self._on_png_button_clicked)
         self.csv_button.clicked.connect(self._on_csv_button_clicked)
-        close_button.clicked.connect(self.close)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        for button in (self.png_button, self.csv_button, close_button):
-            buttons.addWidget(button)
         self._set_exportable(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addWidget(self.figure, 1)
-        layout.addLayout(buttons)
-        room = self.screen().availableGeometry()
-        self.resize(min(900, int(room.width() * 0.95)), min(600, int(room.height() * 0.9)))
+        layout.addLayout(self.button_row(self.png_button, self.csv_button))
+        self.fit(900, 600)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -145,9 +131,8 @@ class SweepDialog(QDialog):
 
     def run(self) -> None:
         """Sweep the current drawing with the settings shown (off the GUI thread)."""
-        got = self.source()
-        if isinstance(got, str):
-            self.summary_label.setText(got)
+        got = self.drawing()
+        if got is None:
             return
         model, prepared = got
         name = self.transform_box.currentData()
@@ -191,9 +176,6 @@ class SweepDialog(QDialog):
         self.summary_label.setText(result.summary())
         self._set_exportable(True)
 
-    def _on_task_failed(self, message: str) -> None:
-        self.summary_label.setText(message)
-
     def _on_png_button_clicked(self) -> None:
         self._save("Export the sweep as PNG", "PNG image (*.png)", ".png", self.export_png)
 
@@ -213,7 +195,3 @@ class SweepDialog(QDialog):
     def _set_exportable(self, on: bool) -> None:
         self.png_button.setEnabled(on)
         self.csv_button.setEnabled(on)
-
-    def closeEvent(self, event) -> None:
-        self.task.cancel()
-        super().closeEvent(event)
