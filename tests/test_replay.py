@@ -109,3 +109,22 @@ def test_replay_slider_in_the_retrain_results_follows_training(window, draw, set
     assert dialog.curves.markers[0].value() == second.step
     assert view.caption.text().startswith(f"after {second.epochs:.2f} epochs (step {second.step})")
     dialog.close()
+
+
+def test_replay_of_an_rbf_model_uses_the_rbf_output_words(qtbot):
+    """The replayed maps name the output as the replayed model has it (RBF units, not logits)."""
+    from lenet_gui.retraining import Snapshot
+    from lenet_gui.ui.retrain.replay_view import ReplayView
+
+    args = {"output": "rbf"}
+    state = {k: v.numpy() for k, v in LeNet5(LeNet5Config(**args)).state_dict().items()}
+    view = ReplayView()
+    qtbot.addWidget(view)
+    view.input_provider = lambda: prepare_drawing(
+        Drawing(280, 280, (((140.0, 40.0), (140.0, 240.0)),))
+    )
+    view.set_snapshots([Snapshot(0, 0.0, state), Snapshot(5, 1.0, state)], args)
+    assert view.maps.output_kind() == "rbf"
+    linear = {k: v.numpy() for k, v in LeNet5().state_dict().items()}
+    view.set_snapshots([Snapshot(0, 0.0, linear)], {})
+    assert view.maps.output_kind() == "linear"

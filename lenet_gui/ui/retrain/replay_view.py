@@ -65,6 +65,12 @@ class ReplayView(QWidget):
         self.frames = replay(self.snapshots, self.model_args, self.input_provider())
         self._show(self.slider.value())
 
+    def _output_kind(self) -> str:
+        """The replayed model's output layer ("linear" or "rbf"), for the maps' words."""
+        from ...model import LeNet5Config
+
+        return LeNet5Config(**self.model_args).output
+
     def showEvent(self, event) -> None:
         self.refresh()  # the drawing may have changed while the tab was hidden
         super().showEvent(event)
@@ -73,7 +79,7 @@ class ReplayView(QWidget):
         if not self.frames:
             return
         frame = self.frames[index]
-        self.maps.set_network(frame.kernels, C3_TABLE)
+        self.maps.set_network(frame.kernels, C3_TABLE, self._output_kind())
         when = "before training" if frame.step == 0 else f"after {frame.epochs:.2f} epochs"
         when += f" (step {frame.step})"
         if index == len(self.frames) - 1:
