@@ -20,7 +20,13 @@ import numpy as np
 
 from . import paths
 from .atomic import SaveError, check_writable
-from .metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY, TRAIN_SECONDS, percent_text
+from .metrics import (
+    MNIST_TEST_ACCURACY,
+    PEN_DEV_ACCURACY,
+    PEN_HELD_OUT_ACCURACY,
+    TRAIN_SECONDS,
+    percent_text,
+)
 from .train_config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -264,6 +270,8 @@ def cmd_train(args) -> int:
     from .model import LeNet5, LeNet5Config
     from .train import evaluate, train
 
+    if args.train_pen and not args.pen:
+        raise SystemExit("error: --train-pen trains on the --pen file: give --pen FILE")
     out = _train_output(args.out)
     pen_digits = None
     if args.pen:
@@ -301,6 +309,19 @@ def cmd_train(args) -> int:
             raise SystemExit(f"error: {exc}") from None
         negatives = negative_fields(images, characters, seed=config.seed)
         _print(f"outlier exposure: {len(negatives)} non-digit fields", file=sys.stderr)
+    notes = f"trained by `lenet_gui train` on {len(images)} MNIST images"
+    weights = None
+    if args.train_pen:
+        from .rejection import PEN_SHARE, mix_pen_digits, pen_digit_fields
+
+        pen_fields, pen_labels = pen_digit_fields(pen_digits, seed=config.seed)
+        images, labels, weights = mix_pen_digits(images, labels, pen_fields, pen_labels)
+        notes += f" and {len(pen_fields)} pen-digit fields of the train writers"
+        _print(
+            f"pen digits: {len(pen_fields)} fields of the train writers, "
+            f"{100 * PEN_SHARE:.0f}% of the draws",
+            file=sys.stderr,
+        )
     bar = tqdm(
         total=config.epochs * -(-len(images) // config.batch_size),
         unit="batch",
@@ -328,6 +349,7 @@ def cmd_train(args) -> int:
             config,
             val_images=test_images,
             val_labels=test_labels,
+            sample_weights=weights,
             negative_images=negatives,
             progress=report,
         )
@@ -340,9 +362,12 @@ def cmd_train(args) -> int:
     metrics = {MNIST_TEST_ACCURACY: accuracy, TRAIN_SECONDS: round(time.time() - started, 1)}
     if pen_digits is not None:
         from .drawn_digits import evaluate_pen_digits
+        from .rejection import held_out_digits
 
         metrics[PEN_DEV_ACCURACY] = evaluate_pen_digits(model, pen_digits).accuracy
-    notes = f"trained by `lenet_gui train` on {len(images)} MNIST images"
+        held_out = held_out_digits(pen_digits)
+        if held_out:
+            metrics[PEN_HELD_OUT_ACCURACY] = evaluate_pen_digits(model, held_out).accuracy
     if negatives is not None:
         notes += f" and {len(negatives)} non-digit fields (outlier exposure)"
     save = functools.partial(
@@ -363,6 +388,8 @@ def cmd_train(args) -> int:
     )
     if PEN_DEV_ACCURACY in metrics:
         _print(f"pen-digits accuracy {percent_text(metrics[PEN_DEV_ACCURACY])}")
+    if PEN_HELD_OUT_ACCURACY in metrics:
+        _print(f"held-out writers' pen digits {percent_text(metrics[PEN_HELD_OUT_ACCURACY])}")
     return 0
 
 
@@ -633,7 +660,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument("--init", metavar="CHECKPOINT", help="fine-tune this checkpoint")
     tr.add_argument(
-        "--pen", metavar="FILE", help="also measure pen-digit accuracy (not trained on)"
+        "--pen",
+        metavar="FILE",
+        help="also measure pen-digit accuracy (all of them, and the held-out writers')",
+    )
+    tr.add_argument(
+        "--train-pen",
+        action="store_true",
+        help="also train on the --pen file's train writers' digits (rejection.writer_split; "
+        "the dev and held-out writers' are never trained on)",
     )
     tr.add_argument(
         "--out",

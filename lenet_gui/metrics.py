@@ -11,6 +11,8 @@ import math
 
 MNIST_TEST_ACCURACY = "mnist_test_accuracy"
 PEN_DEV_ACCURACY = "pen_dev_accuracy"
+# The pen digits of the held-out writers only (`rejection.writer_split`): never trained on.
+PEN_HELD_OUT_ACCURACY = "pen_held_out_accuracy"
 TRAIN_SECONDS = "train_seconds"
 USER_HOLDOUT_BEFORE = "user_holdout_before"
 USER_HOLDOUT_AFTER = "user_holdout_after"
@@ -19,6 +21,7 @@ USER_HOLDOUT_COUNT = "user_holdout_count"
 METRIC_LABELS = {
     MNIST_TEST_ACCURACY: "MNIST test accuracy",
     PEN_DEV_ACCURACY: "pen-digits dev accuracy",
+    PEN_HELD_OUT_ACCURACY: "pen digits, held-out writers",
 }
 
 

@@ -4,7 +4,9 @@ Outlier exposure (Hendrycks, Mazeika and Dietterich, ICLR 2019): while LeNet-5 l
 it is also shown non-digits and pushed towards a uniform output on them, so that its top
 probability on things it has never seen (other writers' letters, a smiley) stays low. The
 negatives are the synthetic marks of `negatives.py`, two MNIST training digits side by side, and
-the pen-drawn letters and symbols of the TRAIN writers only.
+the pen-drawn letters and symbols of the TRAIN writers only. The TRAIN writers' pen digits
+(`pen_digit_fields`) can join MNIST as positives (`mix_pen_digits`): with pen-drawn negatives
+but MNIST-only positives, the network can learn "drawn with a pen, so not a digit".
 
 Pen-drawn non-digits (and digits) are split by writer, never by sample, so that the figures on
 the held-out writers say how the rejection works for people it has never seen:
@@ -102,6 +104,60 @@ def negative_fields(
     for _ in range(placements if chosen else 0):
         parts.append(drawing_fields(place_on_canvas(c, rng) for c in chosen))
     return np.concatenate(parts)
+
+
+def held_out_digits(digits):
+    """The pen digits of the held-out writers: never trained on, never fitted on."""
+    return [d for d in digits if writer_split(d.writer) == SPLITS[2]]
+
+
+def pen_digit_fields(digits, placements: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Ink fields (N, 32, 32) float32 and labels (N,) int64 of the TRAIN writers' pen digits
+    (`writer_split`), each placed on a canvas `placements` times and prepared as the canvas
+    prepares a drawing. The dev and held-out writers' digits are never among them."""
+    rng = np.random.default_rng(seed)
+    chosen = [d for d in digits if writer_split(d.writer) == "train"]
+    fields, labels = [], []
+    for _ in range(placements):
+        for digit in chosen:
+            prepared = prepare_drawing(place_on_canvas(digit, rng))
+            if prepared is not None:
+                fields.append(prepared.field)
+                labels.append(digit.label)
+    if not fields:
+        return np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32), np.zeros(0, np.int64)
+    return np.stack(fields).astype(np.float32), np.array(labels, np.int64)
+
+
+# The share of each training epoch's draws that are pen digits, with `mix_pen_digits`.
+PEN_SHARE = 0.2
+
+
+def mix_pen_digits(
+    images: np.ndarray,
+    labels: np.ndarray,
+    pen_fields: np.ndarray,
+    pen_labels: np.ndarray,
+    share: float = PEN_SHARE,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MNIST images (N, 28, 28) uint8 and pen-digit fields (M, 32, 32) as one training set:
+    fields (N + M, 32, 32) float32 in 0..1, labels, and sample weights (for `train`) that draw
+    the pen digits `share` of the time, whatever their number."""
+    pad = (INPUT_SIZE - FIELD) // 2
+    mnist = np.pad(images.astype(np.float32) / 255.0, ((0, 0), (pad, pad), (pad, pad)))
+    if not len(pen_fields):
+        return mnist, np.asarray(labels), np.full(len(mnist), 1.0 / len(mnist))
+    weights = np.concatenate(
+        [
+            np.full(len(mnist), (1 - share) / len(mnist)),
+            np.full(len(pen_fields), share / len(pen_fields)),
+        ]
+    )
+    return (
+        np.concatenate([mnist, pen_fields]),
+        np.concatenate([np.asarray(labels, np.int64), pen_labels]),
+        weights,
+    )
 
 
 # The rejection threshold keeps this share of the dev writers' pen digits (not rejected).

@@ -126,6 +126,31 @@ def test_train_command_writes_a_checkpoint(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
+def test_train_pen_adds_the_train_writers_digits_and_measures_the_held_out_ones(tmp_path, capsys):
+    from lenet_gui.rejection import writer_split
+
+    writers = [f"x/{i}" for i in range(30)]
+    records = [
+        {"label": i % 10, "writer": w, "strokes": [[[0, 0], [0.2 * (i % 3), 5]]]}
+        for i, w in enumerate(writers)
+    ]
+    path = tmp_path / "pen.json.gz"
+    with gzip.open(path, "wt") as fh:
+        json.dump(records, fh)
+    trained_on = sum(writer_split(w) == "train" for w in writers)
+    out = tmp_path / "pen.pt"
+    args = ["train", "--mnist", str(mnist_dir()), "--epochs", "1", "--limit", "300"]
+    code = cli.main([*args, "--pen", str(path), "--train-pen", "--out", str(out)])
+    assert code == 0
+    metadata = load_checkpoint(out).metadata
+    assert metadata["notes"].endswith(f"300 MNIST images and {4 * trained_on} pen-digit fields "
+                                      "of the train writers")  # fmt: skip
+    assert 0 <= metadata["metrics"]["pen_held_out_accuracy"] <= 1
+    assert "held-out writers' pen digits" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="--train-pen trains on the --pen file"):
+        cli.main([*args, "--train-pen", "--out", str(out)])
+
+
 def test_predict_handles_thousands_of_drawings(tmp_path):
     """Runs the real command in a process: 2,000 drawings in one call."""
     rng = np.random.default_rng(0)

@@ -77,3 +77,25 @@ def test_fit_rejector_gives_plain_numbers():
     assert set(rejector) >= {"temperature", "reject_below", "method"}
     assert 0.05 <= rejector["temperature"] <= 20 and 0.2 <= rejector["reject_below"] <= 0.9
     assert all(isinstance(v, (int, float, str)) for v in rejector.values())
+
+
+def test_pen_digit_fields_hold_only_the_train_writers_digits():
+    from lenet_gui.drawn_digits import PenDigit
+    from lenet_gui.rejection import held_out_digits, mix_pen_digits, pen_digit_fields
+
+    stroke = ((0.0, 0.0), (3.0, 10.0), (6.0, 0.0))
+    digits = [PenDigit(i % 10, f"w/{i}", (stroke,)) for i in range(40)]
+    train_digits = [d for d in digits if writer_split(d.writer) == "train"]
+    fields, labels = pen_digit_fields(digits, placements=2)
+    assert train_digits and len(fields) == len(labels) == 2 * len(train_digits)
+    assert sorted(labels.tolist()) == sorted(2 * [d.label for d in train_digits])
+    assert fields.shape[1:] == (32, 32) and fields.min() >= 0 and fields.max() <= 1
+    held_out = held_out_digits(digits)
+    assert held_out and not {d.writer for d in held_out} & {d.writer for d in train_digits}
+
+    mnist = np.zeros((30, 28, 28), np.uint8)
+    mnist[:, 10:18, 10:18] = 255
+    x, y, w = mix_pen_digits(mnist, np.arange(30) % 10, fields, labels, share=0.25)
+    assert x.shape == (30 + len(fields), 32, 32) and x.dtype == np.float32 and len(y) == len(x)
+    assert x[0, 12:20, 12:20].min() == 1.0 and x[0, :2].max() == 0  # MNIST padded to 32
+    assert w[30:].sum() == pytest.approx(0.25) and w.sum() == pytest.approx(1.0)
