@@ -5,9 +5,13 @@ Prints, for a checkpoint (default: the bundled model):
   split: train writers were used as negatives, dev writers fitted the temperature and threshold,
   held-out writers were never used (the figure that counts);
 - pen digits read right (verdict digit = label, firm or unsure), read right firmly, and the
-  network's plain accuracy (argmax), on all dev pen digits and on the held-out writers;
+  network's plain accuracy (argmax), by writer split and on all dev pen digits (the held-out
+  writers' figure is the one that counts: a model trained with `--train-pen` saw the train
+  writers' digits);
 - MNIST test accuracy;
 - expected calibration error (ECE) on the pen digits, before (T = 1) and after calibration;
+- three reject statistics compared (top probability, top score, energy) at the same share of
+  dev digits kept;
 - the verdict on each drawn shape and photo/scan case of issue 8 (made by the tests).
 
     python benchmarks/bench_reject.py [--checkpoint FILE] [--threads 1]
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +48,18 @@ from lenet_gui.rejection import (  # noqa: E402
 from lenet_gui.train import evaluate  # noqa: E402
 from lenet_gui.verdict import rejector_settings  # noqa: E402
 
+# Scores whose low values say "not a digit" (logits (N, 10), temperature) -> (N,).
+STATISTICS = {
+    "top calibrated probability (the verdict's)": lambda z, t: softmax(z, t).max(1),
+    "top score (RBF: minus the nearest distance)": lambda z, t: z.max(1),
+    "energy (log-sum-exp of the scores)": lambda z, t: np.logaddexp.reduce(
+        z.astype(np.float64), axis=1
+    ),
+}
+
 
 def percent(x: float) -> str:
-    return f"{100 * x:5.1f}%"
+    return f"{100 * x:6.2f}%"
 
 
 def cases():
@@ -93,12 +107,17 @@ def main() -> None:
         print(f"  {split:<9} writers: {percent(firm)} of {chosen.sum()}")
     confusable = ~scored
     print(f"  (confusable, not scored: {percent((chars.kinds[confusable] == 'digit').mean())})")
+    held = scored & (chars.splits == SPLITS[2]) & (chars.kinds == "digit")
+    firm = Counter(f"{characters[i].label}->{chars.digits[i]}" for i in np.flatnonzero(held))
+    print(f"  held-out, most often: {', '.join(f'{k} ({n})' for k, n in firm.most_common(8))}")
 
     digits = load_pen_digits(pen_file)
     pen = read_pen_digits(model, digits)
     labels = np.array([d.label for d in digits])
-    print("\npen digits (target: read right >= 98%):")
-    groups = (("all dev", np.ones(len(labels), bool)), ("held-out", pen.splits == SPLITS[2]))
+    print("\npen digits by writer split (target: read right >= 98%, on the held-out writers;")
+    print("a model trained with `train --train-pen` has seen the train writers' digits):")
+    groups = [(split, pen.splits == split) for split in SPLITS]
+    groups.append(("all dev", np.ones(len(labels), bool)))
     for name, chosen in groups:
         right = (pen.digits[chosen] == labels[chosen]).mean()
         firm = ((pen.kinds[chosen] == "digit") & (pen.digits[chosen] == labels[chosen])).mean()
@@ -113,11 +132,24 @@ def main() -> None:
     for name, chosen in groups:
         raw = expected_calibration_error(softmax(pen.logits[chosen]), labels[chosen])
         cal = expected_calibration_error(softmax(pen.logits[chosen], temperature), labels[chosen])
+        if name == "train":
+            continue
         print(f"  ECE {name:<9}: {100 * raw:.2f} points at T=1, {100 * cal:.2f} at T={temperature}")
+
+    print("\nreject statistics compared: held-out non-confusable non-digits above a threshold")
+    print("that keeps 99% of the dev writers' pen digits (before the shape and unsure rules):")
+    dev = (pen.splits == SPLITS[1]) & (pen.kinds != "blank")
+    others = scored & (chars.splits == SPLITS[2]) & (chars.kinds != "blank")
+    held_digits = (pen.splits == SPLITS[2]) & (pen.kinds != "blank")
+    for name, score in STATISTICS.items():
+        threshold = np.quantile(score(pen.logits[dev], temperature), 0.01)
+        passed = (score(chars.logits[others], temperature) >= threshold).mean()
+        kept = (score(pen.logits[held_digits], temperature) >= threshold).mean()
+        print(f"  {name:<46} non-digits {percent(passed)}, held-out digits kept {percent(kept)}")
 
     images, mnist_labels = load_mnist(paths.default_mnist_dir(None), "test")
     accuracy = evaluate(model, images, mnist_labels).accuracy
-    print(f"\nMNIST test accuracy (target >= 99.3%): {percent(accuracy)}")
+    print(f"\nMNIST test accuracy (target >= 99.3%): {100 * accuracy:.2f}%")
 
     print("\nthe cases of issue 8 (expected -> verdict):")
     for name, expected, kind, item in cases():

@@ -92,7 +92,7 @@ def negative_fields(
     *,
     synthetic: int = 12000,
     pairs: int = 3000,
-    placements: int = 3,
+    placements: int = 10,
     seed: int = 0,
 ) -> np.ndarray:
     """Outlier-exposure negatives as ink fields (N, 32, 32): synthetic marks, MNIST pairs and
@@ -130,7 +130,7 @@ def pen_digit_fields(digits, placements: int = 4, seed: int = 0) -> tuple[np.nda
 
 
 # The share of each training epoch's draws that are pen digits, with `mix_pen_digits`.
-PEN_SHARE = 0.2
+PEN_SHARE = 0.25
 
 
 def mix_pen_digits(

@@ -53,6 +53,7 @@ from ...retraining import (
     worse_than_current,
 )
 from ...samples import SampleStore, holdout_split
+from ...verdict import FALLBACK
 from .. import theme
 from ..numbers import DecimalSpinBox, use_number_format
 from ..screen_fit import centre_on_screen, scrolling
@@ -497,7 +498,11 @@ class RetrainDialog(QDialog):
             self.qsettings.setValue("retrain/overhead", max(0.0, wall - outcome.seconds))
         self.progress.setValue(1000)
         self.progress_label.setText(f"Done in {duration_text(outcome.seconds)}")
-        self.status.setText("Finished. Use this model, or save it, or train again.")
+        threshold = FALLBACK["reject_below"]
+        self.status.setText(
+            'Finished. Use this model, or save it, or train again. With it, "not a digit" '
+            f"uses a general threshold ({threshold:.0%}), not one calibrated to its weights."
+        )
         self._show_outcome(outcome)
         self._set_running(False)
         self._on_settings_changed()  # the estimate now uses this run's pace
