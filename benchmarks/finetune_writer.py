@@ -8,11 +8,12 @@ the function the worker process runs. Reported: accuracy on the held-out half be
 both through the stored 32x32 fields and through the app's drawing path (`classify_drawings`),
 and MNIST test accuracy (all 10,000) before and after.
 
-    python benchmarks/finetune_writer.py [--writer gmd/alek] [--min-samples 60] [--seeds 0,1]
+    python benchmarks/finetune_writer.py [--writer ID] [--min-samples 60] [--seeds 0,1]
 
-The default writer is the one with the lowest accuracy under the bundled model among writers with
-at least --min-samples digits. Paths: $LENET_PEN_DIGITS (default ../shared/data/pen-digits/
-unipen_dev.json.gz beside the repository), $LENET_MNIST_DIR (default ../shared/data/mnist).
+The default writer is the one with the lowest accuracy under the bundled model among the held-out
+writers (never trained on) with at least --min-samples digits. Paths: $LENET_PEN_DIGITS (default
+../shared/data/pen-digits/unipen_dev.json.gz beside the repository), $LENET_MNIST_DIR (default
+../shared/data/mnist).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from lenet_gui.inference import classify_drawings  # noqa: E402
 from lenet_gui.mnist import load_mnist  # noqa: E402
 from lenet_gui.model import LeNet5, LeNet5Config  # noqa: E402
 from lenet_gui.paths import bundled_checkpoint  # noqa: E402
+from lenet_gui.rejection import writer_split  # noqa: E402
 from lenet_gui.retraining import FINE_TUNE, TrainingOutcome, make_job, run_training  # noqa: E402
 from lenet_gui.samples import SampleStore, holdout_split  # noqa: E402
 from lenet_gui.train import evaluate  # noqa: E402
@@ -57,8 +59,9 @@ def app_accuracy(model, drawings, labels) -> float:
 
 
 def pick_writer(digits, model, min_samples: int) -> tuple[str, dict[str, float]]:
-    """The writer the bundled model reads worst, among those with enough digits."""
-    counts = collections.Counter(d.writer for d in digits)
+    """The writer the bundled model reads worst, among the held-out writers with enough digits
+    (the bundled model was trained on the train writers' pen digits: `rejection.writer_split`)."""
+    counts = collections.Counter(d.writer for d in digits if writer_split(d.writer) == "held-out")
     accuracy = {}
     for writer, n in counts.items():
         if n >= min_samples:
