@@ -18,10 +18,11 @@ malloc_trim gives back). The window runs with the app's allocator policy
 warm-up. Offscreen by default.
 
 Also times one resize of a canvas holding 1,000 strokes (it copied every undo step: 2.3 s and
-+1.35 GB before the history was stored once).
++1.35 GB before the history was stored once), and single events in the 4000x3000 window holding
+--window-strokes strokes (each stroke adds pieces to read and ink to paint).
 
     python benchmarks/bench_fuzz.py [--events 10000] [--warm-up 1000] [--check 1000] [--seed 0]
-                                    [--strokes 1000]
+                                    [--strokes 1000] [--window-strokes 300]
 """
 
 from __future__ import annotations
@@ -117,6 +118,55 @@ def many_strokes_then_resize(app, count: int) -> None:
     canvas.close()
 
 
+def events_in_a_full_window(app, window, count: int) -> None:
+    """Wall and GUI-thread CPU time of single events in the window at 4000x3000 holding `count`
+    short strokes (drawn by mouse events, then one turn of the event loop)."""
+    import random
+
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+
+    canvas = window.canvas
+    window.clear_action.trigger()
+    window.resize(4000, 3000)
+    app.processEvents()
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    rng = random.Random(1)
+
+    def send(kind, x, y, button, buttons):
+        local = QPointF(x * canvas.width(), y * canvas.height())
+        event = QMouseEvent(
+            kind, local, canvas.mapToGlobal(local), button, buttons, Qt.KeyboardModifier.NoModifier
+        )
+        canvas.event(event)
+
+    for _ in range(count):
+        x, y = rng.uniform(0.05, 0.85), rng.uniform(0.1, 0.8)
+        send(QEvent.Type.MouseButtonPress, x, y, left, left)
+        for k in range(1, 9):
+            send(QEvent.Type.MouseMove, x + 0.01 * k, y + 0.02 * (k % 3), none, left)
+        send(QEvent.Type.MouseButtonRelease, x + 0.1, y + 0.1, left, none)
+    app.processEvents()
+    slider = window.brush_slider
+    steps = (
+        ("press", lambda: send(QEvent.Type.MouseButtonPress, 0.5, 0.5, left, left)),
+        ("move", lambda: send(QEvent.Type.MouseMove, 0.52, 0.55, none, left)),
+        ("release", lambda: send(QEvent.Type.MouseButtonRelease, 0.52, 0.55, left, none)),
+        ("undo", window.undo_action.trigger),
+        ("redo", window.redo_action.trigger),
+        ("brush", lambda: slider.setValue(slider.value() + 1)),
+        ("resize", lambda: window.resize(3963, 2977)),
+        ("resize back", lambda: window.resize(4000, 3000)),
+    )
+    print(f"window 4000x3000 (canvas {canvas.width()}x{canvas.height()}) holding {count} strokes:")
+    for name, step in steps:
+        started, cpu = time.perf_counter(), time.thread_time()
+        step()
+        app.processEvents()
+        elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        print(f"  {name:<12} {1000 * elapsed:7.1f} ms (CPU {1000 * cpu:5.1f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
@@ -124,6 +174,7 @@ def main() -> None:
     parser.add_argument("--check", type=int, default=1_000, help="events between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--strokes", type=int, default=1000, help="for the resize measurement")
+    parser.add_argument("--window-strokes", type=int, default=300)
     args = parser.parse_args()
 
     from lenet_gui.allocator import return_large_blocks_to_the_system
@@ -202,6 +253,7 @@ def main() -> None:
         f"{max(mb for _, mb in checks) - min(mb for _, mb in checks):.1f} MB; "
         f"peak {peak:.0f} MB; freed memory the C library kept at the end {kept:.1f} MB"
     )
+    events_in_a_full_window(app, window, args.window_strokes)
 
 
 if __name__ == "__main__":
