@@ -45,6 +45,7 @@ _tmp = tempfile.mkdtemp(prefix="lenet-gui-bench-")
 os.environ["LENET_GUI_DATA_DIR"] = os.path.join(_tmp, "data")  # never touch the user's files
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_tmp, "config")
 
+from PySide6.QtCore import QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 
@@ -127,6 +128,7 @@ def events_in_a_full_window(app, window, count: int) -> None:
     from PySide6.QtGui import QMouseEvent
 
     canvas = window.canvas
+    window.pen_action.trigger()  # the fuzz may have left the eraser on
     window.clear_action.trigger()
     window.resize(4000, 3000)
     app.processEvents()
@@ -199,18 +201,19 @@ def main() -> None:
     gc.freeze()  # as the app does once the model is loaded
     fuzzer = GuiFuzzer(window, args.seed)
 
-    def checkpoint() -> float:
-        """Resident MB with the window in the same state every time."""
+    def checkpoint() -> tuple[float, int, int]:
+        """Resident MB with the window in the same state every time, the QObjects under the
+        window and the objects the garbage collector tracks."""
         if fuzzer.held != NONE:
             fuzzer._release()
         window.resize(1280, 800)
         app.processEvents()
         gc.collect()
         app.processEvents()
-        return resident_mb()
+        return resident_mb(), len(window.findChildren(QObject)), len(gc.get_objects())
 
     times: list[tuple[float, float, str, int, tuple[int, int], int]] = []
-    checks: list[tuple[int, float]] = []
+    checks: list[tuple[int, tuple[float, int, int]]] = []
     peak = 0.0
     for i in range(args.events):
         if i >= args.warm_up and (i - args.warm_up) % args.check == 0:
@@ -240,6 +243,13 @@ def main() -> None:
             f"  {1000 * elapsed:7.1f} ms (CPU {1000 * cpu:5.1f})  #{i:<6} {kind:<12} "
             f"window {size[0]}x{size[1]}, {strokes} strokes"
         )
+    print(
+        f"QObjects under the window at the checkpoints: {checks[0][1][1]:,} to "
+        f"{max(c[1][1] for c in checks):,}, at the end {checks[-1][1][1]:,}; objects tracked by "
+        f"the garbage collector {checks[0][1][2]:,} to {max(c[1][2] for c in checks):,}, at the "
+        f"end {checks[-1][1][2]:,}"
+    )
+    checks = [(i, c[0]) for i, c in checks]
     first, half, last = checks[0][1], checks[len(checks) // 2], checks[-1][1]
     print(
         "resident memory at the 1280x800 checkpoint, every "
