@@ -3,13 +3,17 @@
 Training throughput is measured in one run for lenet-gui's `train` and for a plain PyTorch
 LeNet-5 the way most tutorials write it (pytorch/examples style: nn.Conv2d/AvgPool2d layers, a
 DataLoader over a TensorDataset, batch 64), on the same images, so the ratio is like for like.
+The three are run in turn `--repeat` times and each ratio is taken within a round (runs a minute
+apart at most), so that a shared machine's changing load shifts both sides; the median round is
+printed with the range, and the load average.
 
-    python benchmarks/bench_core.py [--images 12000] [--threads N]
+    python benchmarks/bench_core.py [--images 12000] [--threads N] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -105,6 +109,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=12000)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     torch.set_num_threads(1)
     fwd_med, fwd_p95, prep_med, prep_p95 = latency()
@@ -122,25 +127,31 @@ def main() -> None:
     images = rng.integers(0, 256, (args.images, 28, 28), dtype=np.uint8)
     images[:, :4] = 0  # the exact pixels do not matter for speed
     labels = rng.integers(0, 10, args.images).astype(np.int64)
-    plain = plain_training(images, labels, args.epochs)
-    ours = ours_training(images, labels, args.epochs, augment=False)
-    ours_aug = ours_training(images, labels, args.epochs, augment=True)
+    rounds = []
+    for _ in range(args.repeat):
+        plain = plain_training(images, labels, args.epochs)
+        ours = ours_training(images, labels, args.epochs, augment=False)
+        ours_aug = ours_training(images, labels, args.epochs, augment=True)
+        rounds.append((plain, ours, ours_aug))
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"training throughput ({args.threads} threads, {args.images} images x {args.epochs} "
-        "epochs):"
+        f"epochs, {args.repeat} rounds; load average {load}):"
     )
-    print(
-        f"  plain PyTorch LeNet-5, DataLoader, batch 64: {plain:8.0f} images/s, "
-        f"{60000 / plain:5.1f} s per MNIST epoch"
-    )
-    print(
-        f"  lenet-gui train, no augmentation:            {ours:8.0f} images/s, "
-        f"{60000 / ours:5.1f} s per MNIST epoch  ({ours / plain:.2f}x plain)"
-    )
-    print(
-        f"  lenet-gui train, with augmentation:          {ours_aug:8.0f} images/s, "
-        f"{60000 / ours_aug:5.1f} s per MNIST epoch  ({ours_aug / plain:.2f}x plain)"
-    )
+
+    def figure(column: int) -> str:
+        values = sorted(r[column] for r in rounds)
+        median = statistics.median(values)
+        low, high = values[0], values[-1]
+        return f"{median:6.0f} images/s ({low:.0f}-{high:.0f}), {60000 / median:4.1f} s/epoch"
+
+    def ratio(column: int) -> str:
+        values = sorted(r[column] / r[0] for r in rounds)
+        return f"{statistics.median(values):.2f}x plain ({values[0]:.2f}-{values[-1]:.2f})"
+
+    print(f"  plain PyTorch LeNet-5, DataLoader, batch 64: {figure(0)}")
+    print(f"  lenet-gui train, no augmentation:            {figure(1)}  {ratio(1)}")
+    print(f"  lenet-gui train, with augmentation:          {figure(2)}  {ratio(2)}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from lenet_gui.retraining import (  # noqa: E402
     FINAL_MESSAGES,
     FROM_SCRATCH,
     TrainingOutcome,
+    TrainingStart,
     TrainingUpdate,
     make_job,
     process_main,
@@ -78,6 +79,8 @@ def main() -> None:
     process.start()
     while True:
         message = queue.get(timeout=600)
+        if isinstance(message, TrainingStart):
+            print(f"  training starts: {time.perf_counter() - started:5.1f} s (process, data)")
         if isinstance(message, TrainingUpdate) and message.progress.kind == "epoch":
             p = message.progress
             print(

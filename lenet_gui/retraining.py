@@ -465,6 +465,8 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
     Posts `StatusMessage`s, one `TrainingStart`, `TrainingUpdate`s, then a `TrainingOutcome` or
     `TrainingCancelled`. Errors propagate to the caller (which posts `TrainingFailed`).
     """
+    import torch
+
     from .train import train
 
     model = build_model(job)
@@ -496,6 +498,8 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
         post(TrainingCancelled())
         return
     post(StatusMessage("Evaluating on MNIST test..."))
+    # In channels_last, as it trained, the model reads the test set about twice as fast.
+    model.to(memory_format=torch.channels_last)
     outcome = final_evaluation(model, data, job, result.seconds, user_before)
     end = Snapshot(total_steps, float(job.config.epochs), outcome.state)
     outcome = dataclasses.replace(outcome, snapshots=(*snapshots, end))

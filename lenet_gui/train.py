@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from .model import LeNet5
+from .optimizers import SGD, AdamW
 from .preprocess import BACKGROUND_VALUE, FIELD, INK_VALUE, INPUT_SIZE
 from .train_config import TrainConfig
 
@@ -225,9 +226,6 @@ def train(
     model.to(device, memory_format=torch.channels_last).train()
     steps = math.ceil(len(x_all) / config.batch_size)
     optimizer = make_optimizer(model, config)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, functools.partial(warmup_cosine, total=config.epochs * steps)
-    )
     average = WeightAverage(model, config.ema_decay)
     stream = batches(x_all, y_all, config, weights, negatives, generator, shuffle_gen)
     start = time.perf_counter()
@@ -243,10 +241,10 @@ def train(
             loss = training_loss(model, model(x), y, config)
             if outliers is not None:
                 loss = loss + config.outlier_weight * outlier_loss(model, outliers)
-            optimizer.zero_grad(set_to_none=True)
+            optimizer.zero_grad()
             loss.backward()
-            optimizer.step()
-            schedule.step()
+            done = (epoch - 1) * steps + step - 1  # steps before this one
+            optimizer.step(config.learning_rate * warmup_cosine(done, config.epochs * steps))
             average.update(model)
             loss_value = loss.item()
             epoch_loss += loss_value * len(y)
@@ -437,23 +435,11 @@ class WeightAverage:
             model.load_state_dict(self.model.state_dict())
 
 
-def make_optimizer(model: LeNet5, config: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(model: LeNet5, config: TrainConfig) -> AdamW | SGD:
     if config.optimizer == "adam":
-        # fused: one kernel for all of the update (CPU and GPU), a few percent of a step here.
-        return torch.optim.AdamW(
-            model.parameters(),
-            lr=config.learning_rate,
-            weight_decay=config.weight_decay,
-            fused=True,
-        )
+        return AdamW(model.parameters(), weight_decay=config.weight_decay)
     if config.optimizer == "sgd":
-        return torch.optim.SGD(
-            model.parameters(),
-            lr=config.learning_rate,
-            momentum=0.9,
-            nesterov=True,
-            weight_decay=config.weight_decay,
-        )
+        return SGD(model.parameters(), momentum=0.9, weight_decay=config.weight_decay)
     raise ValueError(f"unknown optimizer {config.optimizer!r}: use 'adam' or 'sgd'")
 
 

@@ -1,4 +1,6 @@
 import contextlib
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -137,3 +139,18 @@ def test_closing_prefetched_ends_its_thread():
         assert [next(items), next(items)] == [1, 2]
         assert any(t.name == "lenet-gui batches" for t in threading.enumerate())
     assert not any(t.name == "lenet-gui batches" for t in threading.enumerate())
+
+
+def test_training_never_imports_torch_dynamo():
+    # torch.optim's first optimizer would import it (and sympy): seconds of every training run.
+    code = (
+        "import sys, numpy as np, torch\n"
+        "from lenet_gui.model import LeNet5\n"
+        "from lenet_gui.train import TrainConfig, train\n"
+        "images = np.zeros((64, 28, 28), np.uint8)\n"
+        "train(LeNet5(), images, np.arange(64) % 10, TrainConfig(epochs=1, batch_size=32))\n"
+        "train(LeNet5(), images, np.arange(64) % 10, TrainConfig(epochs=1, optimizer='sgd'))\n"
+        "sys.exit(1 if 'torch._dynamo' in sys.modules else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
