@@ -64,14 +64,24 @@ class TrainResult:
 
 def ink_fields(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, 28, 28) MNIST images, or (N, 32, 32) fields, to float ink (N, 1, 32, 32)."""
+    return as_ink(field_tensor(images))
+
+
+def field_tensor(images: np.ndarray) -> torch.Tensor:
+    """(N, 28, 28) images, or (N, 32, 32) fields, as a (N, 1, 32, 32) tensor of the same type:
+    how `train` keeps a data set (uint8, a quarter of the memory of floats)."""
     x = torch.as_tensor(np.array(images, copy=True))
-    x = x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
     if x.shape[-1] == FIELD:
         pad = (INPUT_SIZE - FIELD) // 2
         x = F.pad(x, (pad, pad, pad, pad))
     if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
         raise ValueError(f"expected 28x28 or 32x32 images, got {tuple(x.shape)}")
     return x.unsqueeze(1).contiguous()
+
+
+def as_ink(x: torch.Tensor) -> torch.Tensor:
+    """uint8 0..255 to float ink 0..1; float stays as it is."""
+    return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
 
 
 def to_network_input(ink: torch.Tensor) -> torch.Tensor:
@@ -213,14 +223,14 @@ def train(
     torch.manual_seed(config.seed)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     shuffle_gen = torch.Generator().manual_seed(config.seed + 1)
-    x_all = ink_fields(images).to(device)
+    x_all = field_tensor(images).to(device)
     y_all = torch.as_tensor(np.array(labels, dtype=np.int64)).to(device)
     if len(x_all) != len(y_all) or len(x_all) == 0:
         raise ValueError(f"need as many labels as images, got {len(x_all)} and {len(y_all)}")
     weights = None if sample_weights is None else torch.as_tensor(sample_weights, dtype=torch.float)
     negatives = None
     if negative_images is not None and len(negative_images) and config.outlier_weight > 0:
-        negatives = ink_fields(negative_images).to(device)
+        negatives = field_tensor(negative_images).to(device)
 
     # channels_last: the convolutions run about a quarter faster on CPUs (measured here).
     model.to(device, memory_format=torch.channels_last).train()
@@ -301,7 +311,8 @@ def batches(
 ) -> Iterator[tuple[int, int, torch.Tensor, torch.Tensor, torch.Tensor | None]]:
     """Every batch of a run, in order, ready for the network: `(epoch, step, x, y, outliers)`,
     epoch and step 1-based, x (B, 1, 32, 32) network input in channels_last, y (B,) labels,
-    outliers half a batch of augmented non-digits (or None).
+    outliers half a batch of augmented non-digits (or None). `x_all` and `negatives` are
+    fields (N, 1, 32, 32) as `field_tensor` makes them, uint8 0..255 or float ink 0..1.
 
     All of a run's random draws (shuffles, augmentation, outlier picks) are made here, in this
     order, so a run is the same whichever thread prepares its batches. Each epoch is a shuffle
@@ -316,14 +327,14 @@ def batches(
         order = order.to(x_all.device)
         for step in range(1, steps + 1):
             batch = order[(step - 1) * config.batch_size : step * config.batch_size]
-            x, y = x_all[batch], y_all[batch]
+            x, y = as_ink(x_all[batch]), y_all[batch]
             if config.augment:
                 x = augment(x, generator, y)
             outliers = None
             if negatives is not None:
                 size, dev = (config.batch_size // 2,), negatives.device
                 pick = torch.randint(len(negatives), size, generator=generator, device=dev)
-                outliers = network_batch(augment(negatives[pick], generator))
+                outliers = network_batch(augment(as_ink(negatives[pick]), generator))
             yield epoch, step, network_batch(x), y, outliers
 
 
