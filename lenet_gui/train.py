@@ -328,8 +328,10 @@ def batches(
         for step in range(1, steps + 1):
             batch = order[(step - 1) * config.batch_size : step * config.batch_size]
             x, y = as_ink(x_all[batch]), y_all[batch]
-            if config.augment:
-                x = augment(x, generator, y)
+            # The batch is in random order: its first images are a random share of it.
+            distorted = round(config.augment_share * len(x)) if config.augment else 0
+            if distorted:
+                x[:distorted] = augment(x[:distorted], generator, y[:distorted])
             outliers = None
             if negatives is not None:
                 size, dev = (config.batch_size // 2,), negatives.device

@@ -102,7 +102,8 @@ def test_the_estimate_needs_no_torch():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert float(result.stdout) == pytest.approx(START_SECONDS + 5 * 20_000 / 4_000)
+    images = FROM_SCRATCH.epochs * FROM_SCRATCH.mnist_images
+    assert float(result.stdout) == pytest.approx(START_SECONDS + images / ASSUMED_PACE[True])
 
 
 def test_fixed_subset_is_reproducible_and_bounded():

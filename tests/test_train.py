@@ -154,3 +154,17 @@ def test_training_never_imports_torch_dynamo():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_augment_share_distorts_that_share_of_each_batch_and_leaves_the_rest():
+    from lenet_gui.train import batches, field_tensor, network_batch
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (16, 28, 28), dtype=np.uint8)  # all different
+    x_all, y_all = field_tensor(images), torch.arange(16) % 10
+    originals = network_batch(ink_fields(images))
+    config = TrainConfig(epochs=1, batch_size=8, augment_share=0.25)
+    gens = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
+    for _, _, x, _, _ in batches(x_all, y_all, config, None, None, *gens):
+        same = [bool((originals == image).flatten(1).all(1).any()) for image in x]
+        assert same == [False] * 2 + [True] * 6  # 25% of 8 distorted, first in the batch

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from lenet_gui.preprocess import Drawing
 from lenet_gui.retraining import (
+    FROM_SCRATCH,
     MIN_MEANINGFUL_HOLDOUT,
     RetrainSettings,
     TrainingOutcome,
@@ -207,3 +208,27 @@ def test_error_texts_are_shown_whole_at_every_size(dialog, size):
     assert dialog.scroll_area.horizontalScrollBar().maximum() == 0
     assert not dialog.scroll_area.isAncestorOf(dialog.status)
     assert dialog.rect().contains(dialog.status.mapTo(dialog, dialog.status.rect().bottomRight()))
+
+
+def test_the_from_scratch_defaults_and_the_augmented_share_reach_the_job(dialog, qtbot):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    assert dialog.fine_tune.isChecked() and dialog.augment.value() == 100
+
+    def click(radio):  # on the button itself: the row is wider than its text
+        QTest.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+
+    click(dialog.from_scratch)
+    assert dialog.from_scratch.isChecked()
+    chosen, fields = dialog.settings(), dataclasses.fields(FROM_SCRATCH)
+    differ = [f.name for f in fields if getattr(chosen, f.name) != getattr(FROM_SCRATCH, f.name)]
+    assert set(differ) <= {"use_mnist"}  # off when no MNIST folder was found
+    config = dialog._build_job().config
+    assert config.augment and config.augment_share == FROM_SCRATCH.augment_share == 0.5
+    assert (config.epochs, config.learning_rate) == (FROM_SCRATCH.epochs, 6e-3)
+    dialog.augment.selectAll()
+    QTest.keyClicks(dialog.augment, "0")
+    assert dialog.augment.value() == 0 and not dialog._build_job().config.augment
+    click(dialog.fine_tune)
+    assert dialog.augment.value() == 100 and dialog._build_job().config.augment_share == 1.0

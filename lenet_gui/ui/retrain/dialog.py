@@ -198,7 +198,12 @@ class RetrainDialog(QDialog):
         self.learning_rate.setRange(1e-5, 0.1)
         self.learning_rate.setSingleStep(1e-4)
         self.learning_rate.setToolTip("Peak after a warm-up, then a cosine decay (Adam)")
-        self.augment = QCheckBox("Augmentation (random slants, sizes, warps, stroke widths)")
+        self.augment = QSpinBox()  # the share of each batch distorted; 0: no augmentation
+        self.augment.setRange(0, 100)
+        self.augment.setSingleStep(25)
+        self.augment.setSuffix("% of each batch")
+        self.augment.setSpecialValueText("none")
+        self.augment.setToolTip("Random slants, sizes, warps and stroke widths")
         self.estimate = QLabel()
         self.estimate.setWordWrap(True)
         form.addRow(self.fine_tune)
@@ -206,7 +211,7 @@ class RetrainDialog(QDialog):
         form.addRow("Epochs:", self.epochs)
         form.addRow("Batch size:", self.batch_size)
         form.addRow("Learning rate:", self.learning_rate)
-        form.addRow(self.augment)
+        form.addRow("Augmented:", self.augment)
         # Below the form, not a row of it: QFormLayout gives a wrapped row a single line's
         # height when the text grows to two (the estimate was cut in half).
         column.addWidget(self.estimate)
@@ -214,7 +219,7 @@ class RetrainDialog(QDialog):
         self.epochs.valueChanged.connect(self._on_settings_changed)
         self.batch_size.currentIndexChanged.connect(self._on_settings_changed)
         self.learning_rate.valueChanged.connect(self._on_settings_changed)
-        self.augment.toggled.connect(self._on_settings_changed)
+        self.augment.valueChanged.connect(self._on_settings_changed)
         box.setMaximumWidth(420)
         return box
 
@@ -297,7 +302,7 @@ class RetrainDialog(QDialog):
         self.epochs.setValue(s.epochs)
         self.batch_size.setCurrentIndex(max(0, self.batch_size.findData(s.batch_size)))
         self.learning_rate.setValue(s.learning_rate)
-        self.augment.setChecked(s.augment)
+        self.augment.setValue(round(100 * s.augment_share) if s.augment else 0)
         for w in widgets:
             w.blockSignals(False)
         self._on_settings_changed()
@@ -313,7 +318,8 @@ class RetrainDialog(QDialog):
             epochs=self.epochs.value(),
             batch_size=int(self.batch_size.currentData()),
             learning_rate=self.learning_rate.value(),
-            augment=self.augment.isChecked(),
+            augment=self.augment.value() > 0,
+            augment_share=self.augment.value() / 100.0,
         )
 
     def _on_fine_tune_toggled(self, fine_tune: bool) -> None:
@@ -322,6 +328,7 @@ class RetrainDialog(QDialog):
         self.learning_rate.setValue(defaults.learning_rate)
         self.batch_size.setCurrentIndex(self.batch_size.findData(defaults.batch_size))
         self.mnist_images.setValue(defaults.mnist_images)
+        self.augment.setValue(round(100 * defaults.augment_share) if defaults.augment else 0)
 
     def _remembered(self, key: str) -> float | None:
         """A positive number stored by an earlier run, or None."""
