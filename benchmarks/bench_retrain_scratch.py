@@ -67,8 +67,9 @@ def main() -> None:
         job = dataclasses.replace(job, torch_threads=args.threads)
     print(
         f"settings: {settings.epochs} epochs x {settings.mnist_images:,} MNIST images, batch "
-        f"{settings.batch_size}, learning rate {settings.learning_rate:g}, augmentation "
-        f"{'on' if settings.augment else 'off'}, {job.torch_threads} torch thread(s)"
+        f"{settings.batch_size}, learning rate {settings.learning_rate:g}, "
+        f"{settings.augment_share if settings.augment else 0:.0%} of each batch augmented, "
+        f"{job.torch_threads} torch thread(s)"
     )
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
