@@ -201,9 +201,9 @@ FROM_SCRATCH = RetrainSettings(
 )
 
 # Images a second of `train` on one core of this 2-core machine, with and without augmentation,
-# until a run on the user's own machine has measured it (the dialog remembers the last pace).
-# (Fine-tuning 3 x 10,065 images with augmentation took 9-12 s in all here, start included.)
-ASSUMED_PACE = {True: 4_000.0, False: 7_000.0}
+# until a run on the user's own machine has measured it (the dialog remembers the last pace):
+# 6,985-7,194 and 8,503 measured at load average 3-4 (bench_retrain_scratch.py, bench_core.py).
+ASSUMED_PACE = {True: 7_000.0, False: 8_500.0}
 # Starting the process and loading MNIST measured 2.4-7.4 s here; evaluations add a little.
 START_SECONDS = 5.0
 
