@@ -55,5 +55,6 @@ def test_alone_or_without_a_firm_digit_the_verdicts_are_those_alone():
 def test_the_threshold_in_a_number_lowers_the_log_odds_by_the_prior_odds():
     assert threshold_in_number(0.5, odds=9.0) == pytest.approx(0.1)
     assert threshold_in_number(0.9, odds=9.0) == pytest.approx(0.5)
-    assert threshold_in_number(0.8493) == pytest.approx(0.385, abs=1e-3)
+    assert threshold_in_number(0.8493, odds=9.0) == pytest.approx(0.385, abs=1e-3)
+    assert threshold_in_number(0.5485, odds=3.0) == pytest.approx(0.288, abs=1e-3)
     assert threshold_in_number(0.8, odds=1.0) == pytest.approx(0.8)
