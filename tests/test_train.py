@@ -135,10 +135,13 @@ def test_closing_prefetched_ends_its_thread():
             n += 1
             yield n
 
+    before = sys.getswitchinterval()
     with contextlib.closing(prefetched(endless())) as items:
         assert [next(items), next(items)] == [1, 2]
         assert any(t.name == "lenet-gui batches" for t in threading.enumerate())
+        assert sys.getswitchinterval() == pytest.approx(0.0005)  # the GIL passes more often
     assert not any(t.name == "lenet-gui batches" for t in threading.enumerate())
+    assert sys.getswitchinterval() == before
 
 
 def test_training_never_imports_torch_dynamo():
