@@ -22,7 +22,7 @@ every part read as its best digit; each part's verdict alone (`verdict.decide`);
 the number (`number_verdicts`, shipped) with its DIGIT_ODDS and with the odds of --odds.
 
     python benchmarks/bench_numbers.py [--per-length 250] [--seed 1] [--images]
-        [--writers all|held-out] [--marks 200] [--odds 1,3,30]
+        [--writers all|held-out] [--marks 200] [--odds 1,9]
 """
 
 from __future__ import annotations
@@ -179,13 +179,13 @@ def main() -> int:
     from lenet_gui.drawn_digits import load_pen_digits, pen_drawings
     from lenet_gui.inference import classify_drawings
     from lenet_gui.preprocess import Drawing, render_drawing
-    from lenet_gui.rejection import load_pen_characters, writer_split
+    from lenet_gui.rejection import held_out_digits, load_pen_characters, writer_split
     from lenet_gui.segmentation import read_drawings, read_images
 
     model = load_checkpoint(args.checkpoint or paths.bundled_checkpoint()).model
     digits = load_pen_digits(PEN_DIGITS)
     if args.writers == "held-out":
-        digits = [d for d in digits if writer_split(d.writer) == "held-out"]
+        digits = held_out_digits(digits)
     writers = len({d.writer for d in digits})
     print(f"{len(digits)} pen digits of {writers} writers ({args.writers})")
     numbers = compose(digits, args.per_length, args.seed)
