@@ -151,3 +151,32 @@ def settle(qtbot):
         qtbot.wait(1)
 
     return run
+
+
+def bar(digit: int, shift: float):
+    """A distinct drawing per digit: a vertical bar at a digit-dependent slant."""
+    from lenet_gui.preprocess import Drawing
+
+    x = 80 + 12 * digit + shift
+    return Drawing(280, 280, (((x, 50.0), (x + 8 * digit - 30, 230.0)),))
+
+
+@pytest.fixture
+def samples(tmp_path):
+    """Forty own samples (four bars per digit) as the sample store gives them back."""
+    from lenet_gui.samples import SampleStore
+
+    store = SampleStore(tmp_path)
+    for digit in range(10):
+        for i in range(4):
+            store.add(bar(digit, 3 * i), digit, sample_id=f"d{digit}-{i}")
+    return store.samples()
+
+
+def closed_port() -> int:
+    """A local TCP port where nothing listens (a download from it fails at once)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

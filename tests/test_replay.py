@@ -4,9 +4,8 @@ again at each of them (lenet_gui.replay)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 import torch
-from test_retraining import bar, tiny_job
+from test_retraining import tiny_job
 from test_sweep import THREE
 
 from lenet_gui.inference import inspect
@@ -14,16 +13,6 @@ from lenet_gui.model import LeNet5, LeNet5Config
 from lenet_gui.preprocess import Drawing, prepare_drawing
 from lenet_gui.replay import model_at, replay
 from lenet_gui.retraining import TrainingJob, run_training, snapshot_steps
-from lenet_gui.samples import SampleStore
-
-
-@pytest.fixture
-def samples(tmp_path):
-    store = SampleStore(tmp_path)
-    for digit in range(10):
-        for i in range(4):
-            store.add(bar(digit, 3 * i), digit, sample_id=f"d{digit}-{i}")
-    return store.samples()
 
 
 def test_snapshot_steps_are_dense_in_the_first_epoch_then_one_per_epoch():

@@ -11,13 +11,13 @@ import gzip
 import hashlib
 import http.server
 import multiprocessing
-import socket
 import struct
 import threading
 
 import numpy as np
 import pytest
 import torch
+from conftest import closed_port
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
@@ -300,9 +300,7 @@ def test_downloading_mnist_shows_progress_and_then_uses_the_files(qtbot, local_m
 
 
 def test_a_failed_download_says_why_and_leaves_nothing_behind(qtbot):
-    with socket.socket() as sock:  # a port where nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()
     dialog = RetrainDialog(None)
     qtbot.addWidget(dialog)
     previous = dialog.mnist_source.folder

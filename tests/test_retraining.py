@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from real_data import mnist_dir
 
-from lenet_gui.preprocess import Drawing
 from lenet_gui.retraining import (
     ASSUMED_PACE,
     FINE_TUNE,
@@ -36,23 +35,7 @@ from lenet_gui.retraining import (
     run_training,
     split_mnist_train,
 )
-from lenet_gui.samples import SampleStore
 from lenet_gui.train import Progress, TrainConfig
-
-
-def bar(digit: int, shift: float) -> Drawing:
-    """A distinct drawing per digit: a vertical bar at a digit-dependent slant."""
-    x = 80 + 12 * digit + shift
-    return Drawing(280, 280, (((x, 50.0), (x + 8 * digit - 30, 230.0)),))
-
-
-@pytest.fixture
-def samples(tmp_path):
-    store = SampleStore(tmp_path)
-    for digit in range(10):
-        for i in range(4):
-            store.add(bar(digit, 3 * i), digit, sample_id=f"d{digit}-{i}")
-    return store.samples()
 
 
 def test_make_job_splits_samples_and_follows_the_settings(samples):

@@ -152,13 +152,10 @@ def test_the_curves_span_the_run_and_name_only_what_they_draw(qtbot):
 
 
 def test_a_failed_download_keeps_saying_which_folder_training_uses(qtbot):
-    import socket
-
+    from conftest import closed_port
     from real_data import mnist_dir
 
-    with socket.socket() as sock:  # a port where nothing listens
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = closed_port()
     dialog = RetrainDialog(None)
     qtbot.addWidget(dialog)
     assert dialog.set_mnist_folder(mnist_dir())

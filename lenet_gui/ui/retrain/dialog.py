@@ -641,7 +641,8 @@ class RetrainDialog(QDialog):
             + max(self.results_panel.minimumWidth(), self.results_panel.minimumSizeHint().width())
             + spacing
         )
-        room = self.width() - 2 * self.layout().contentsMargins().left() - self._scrollbar_room()
+        scroll_bar = self.scroll_area.verticalScrollBar().sizeHint().width()
+        room = self.width() - 2 * self.layout().contentsMargins().left() - scroll_bar
         direction = (
             QBoxLayout.Direction.LeftToRight
             if room >= side_by_side
@@ -649,9 +650,6 @@ class RetrainDialog(QDialog):
         )
         if self.body.direction() != direction:
             self.body.setDirection(direction)
-
-    def _scrollbar_room(self) -> int:
-        return self.scroll_area.verticalScrollBar().sizeHint().width()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._may_close():

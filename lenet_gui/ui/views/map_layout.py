@@ -57,11 +57,22 @@ class Layout:
         return next((t for t in self.tiles if t.layer == layer), None)
 
 
-# Narrow views (a small window): three maps a row for C1/S2, four for C3/S4, names above rows.
-WIDE_FORMS = tuple((c3, _C1.maps, False) for c3 in C3_COLUMNS)
+# The forms tried, as (C3/S4 maps a row, C1/S2 maps a row, names above the rows): the usual
+# ones, and for a narrow view (a small window) three C1/S2 maps a row, four C3/S4, names above.
+USUAL_FORMS = tuple((c3, _C1.maps, False) for c3 in C3_COLUMNS)
 NARROW_FORMS = tuple(
     (c3, c1, True) for c1 in (_C1.maps, _C1.maps // 2) for c3 in (*C3_COLUMNS, _C3.maps // 4)
 )
+
+
+@functools.cache
+def _candidates(forms: tuple, show_kernels: bool, table: bool) -> tuple[Layout, ...]:
+    """Every arrangement of these forms and tile sizes (shared: read them, never change them)."""
+    return tuple(
+        arrange(t1, t3, c3, c1, show_kernels, table, above)
+        for c3, c1, above in forms
+        for t1, t3 in itertools.product(C1_TILES, C3_TILES)
+    )
 
 
 def compute_layout(width: int, height: int, show_kernels: bool, table: bool) -> Layout:
@@ -71,21 +82,12 @@ def compute_layout(width: int, height: int, show_kernels: bool, table: bool) -> 
     none of those fits. When nothing fits both ways, the view scrolls vertically, never
     sideways if it can help it: the lowest arrangement that fits the width, else the narrowest.
     """
-    usual = [
-        arrange(t1, t3, *form[:2], show_kernels, table, form[2])
-        for form in WIDE_FORMS
-        for t1, t3 in itertools.product(C1_TILES, C3_TILES)
-    ]
-    narrow = [
-        arrange(t1, t3, *form[:2], show_kernels, table, form[2])
-        for form in NARROW_FORMS
-        for t1, t3 in itertools.product(C1_TILES, C3_TILES)
-    ]
-    for candidates in (usual, usual + narrow):
+    usual = _candidates(USUAL_FORMS, show_kernels, table)
+    everything = usual + _candidates(NARROW_FORMS, show_kernels, table)
+    for candidates in (usual, everything):
         fitting = [x for x in candidates if x.width <= width and x.height <= height]
         if fitting:
             return max(fitting, key=lambda x: x.shown_area)
-    everything = usual + narrow
     in_width = [x for x in everything if x.width <= width]
     if in_width:
         return min(in_width, key=lambda x: (x.height, -x.shown_area))
