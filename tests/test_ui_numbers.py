@@ -153,3 +153,33 @@ def test_labelling_a_number_pairs_the_typed_digits_with_the_tagged_digits(window
     # the dot is in neither sample: each holds its digit's one stroke
     assert [len(s.drawing.strokes) for s in samples] == [1, 1]
     assert all(len(s.drawing.strokes[0]) > 1 for s in samples)
+
+
+def test_the_boxes_of_an_opened_image_follow_it_when_the_canvas_is_resized(
+    window, tmp_path, settle
+):
+    """An opened image is fitted to the canvas again on a resize (opening Explain narrows
+    it): each digit's box and tag move with it, not stay where the image used to be."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (600, 200), 255)
+    pen = ImageDraw.Draw(image)
+    pen.line([(150, 40), (145, 160)], fill=0, width=14)  # a 1
+    pen.ellipse([(380, 40), (460, 160)], outline=0, width=14)  # a 0
+    image.save(tmp_path / "ten.png")
+    canvas = wide_canvas(window, settle)
+    assert window.open_image_file(tmp_path / "ten.png")
+    settle()
+    picture = canvas.picture()
+
+    def tag_lefts_in_image():  # where each visible tag sits, in the image's own pixels
+        x0, _, w, _ = picture.fitted_rect(canvas.width(), canvas.height())
+        return [(t.x() - x0) * 600 / w for t in window.number_overlay.tags if t.isVisible()]
+
+    before = tag_lefts_in_image()
+    assert window.prediction_panel.shown_number == "10" and len(before) == 2
+    window.splitter.setSizes([400, 800, 80])  # a narrower canvas
+    settle()
+    assert canvas.width() < 0.8 * 600 * canvas.height() / 200
+    after = tag_lefts_in_image()
+    np.testing.assert_allclose(after, before, atol=12)

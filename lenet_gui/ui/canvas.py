@@ -409,7 +409,7 @@ class DrawingCanvas(QWidget):
         self._side = side
         self._invalidate()
         super().resizeEvent(event)
-        if not self.drawing().is_blank:
+        if not self.drawing().is_blank or self.has_backdrop():  # an image is fitted again too
             self.strokes_changed.emit()
 
     def dragEnterEvent(self, event) -> None:
