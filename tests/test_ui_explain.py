@@ -299,3 +299,15 @@ def test_a_result_after_the_window_is_gone_ends_the_thread_quietly(qapp, monkeyp
     thread.join(10)
     assert not thread.is_alive()
     assert raised == []
+
+
+def test_every_tab_fits_the_dock_as_it_opened(explained, settle):
+    """Choosing a tab never widens the dock: a long line (the logits) wraps instead of
+    squeezing the main window's views into a sideways scroll."""
+    window = explained
+    dock = window.explain.dock
+    width = dock.width()
+    for index in range(window.explain.panel.count()):
+        window.explain.panel.setCurrentIndex(index)
+        settle()
+        assert dock.width() <= width + 2, window.explain.panel.tabText(index)

@@ -25,6 +25,7 @@ class OutputView(QWidget):
         self.note.setWordWrap(True)
         self.f6 = QLabel()
         self.f6_caption = QLabel("F6 (84 units as 7×12)")
+        self.f6_caption.setWordWrap(True)  # the logits' line would widen the dock
         grid = QWidget()
         layout = QGridLayout(grid)
         layout.setContentsMargins(0, 0, 0, 0)
