@@ -27,7 +27,7 @@ from .metrics import (
     TRAIN_SECONDS,
     percent_text,
 )
-from .train_config import TrainConfig
+from .train_config import PEN_SHARE, TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -307,19 +307,29 @@ def cmd_train(args) -> int:
             characters = load_pen_characters(args.negatives)
         except ValueError as exc:
             raise SystemExit(f"error: {exc}") from None
-        negatives = negative_fields(images, characters, seed=config.seed)
+        negatives = negative_fields(
+            images,
+            characters,
+            placements=args.negative_placements,
+            distort=args.distort_strokes,
+            seed=config.seed,
+        )
         _print(f"outlier exposure: {len(negatives)} non-digit fields", file=sys.stderr)
     notes = f"trained by `lenet_gui train` on {len(images)} MNIST images"
     weights = None
     if args.train_pen:
-        from .rejection import PEN_SHARE, mix_pen_digits, pen_digit_fields
+        from .rejection import mix_pen_digits, pen_digit_fields
 
-        pen_fields, pen_labels = pen_digit_fields(pen_digits, seed=config.seed)
-        images, labels, weights = mix_pen_digits(images, labels, pen_fields, pen_labels)
+        pen_fields, pen_labels = pen_digit_fields(
+            pen_digits, args.pen_placements, seed=config.seed, distort=args.distort_strokes
+        )
+        images, labels, weights = mix_pen_digits(
+            images, labels, pen_fields, pen_labels, args.pen_share
+        )
         notes += f" and {len(pen_fields)} pen-digit fields of the train writers"
         _print(
             f"pen digits: {len(pen_fields)} fields of the train writers, "
-            f"{100 * PEN_SHARE:.0f}% of the draws",
+            f"{100 * args.pen_share:.0f}% of the draws",
             file=sys.stderr,
         )
     bar = tqdm(
@@ -684,6 +694,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument("--outlier-weight", type=positive_float, default=d.outlier_weight,
                     help="weight of the outlier-exposure loss (with --negatives)")  # fmt: skip
+    tr.add_argument("--pen-placements", type=positive_int, default=4,
+                    help="placements of each train writer's pen digit (--train-pen)")  # fmt: skip
+    tr.add_argument("--negative-placements", type=positive_int, default=10,
+                    help="placements of each train writer's non-digit (--negatives)")  # fmt: skip
+    tr.add_argument("--pen-share", type=unit_fraction, default=PEN_SHARE,
+                    help="share of the draws that are pen digits (--train-pen)")  # fmt: skip
+    tr.add_argument("--distort-strokes", action="store_true",
+                    help="distort the pen strokes of each placement (rotation, slant, aspect, "
+                    "jitter, pen width; stroke_distortion) before it is rendered")  # fmt: skip
     tr.set_defaults(func=cmd_train)
 
     cal = with_checkpoint(

@@ -20,14 +20,16 @@ import gzip
 import json
 import os
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from .drawn_digits import place_on_canvas
 from .negatives import synthetic_negatives
-from .preprocess import FIELD, INPUT_SIZE, prepare_drawing, prepare_image
+from .preprocess import FIELD, INPUT_SIZE, Drawing, prepare_drawing, prepare_image
+from .stroke_distortion import distort_strokes, with_random_pen
+from .train_config import PEN_SHARE
 
 SPLITS = ("train", "dev", "held-out")
 
@@ -86,6 +88,15 @@ def mnist_pairs(images: np.ndarray, count: int, rng: np.random.Generator) -> np.
     return np.stack(fields).astype(np.float32)
 
 
+def placed(sample, rng: np.random.Generator, *, distort: bool, truncate: bool = False) -> Drawing:
+    """A pen digit or character placed on a canvas (`place_on_canvas`); with `distort`, its
+    strokes distorted first and drawn with a random pen (`stroke_distortion`)."""
+    if not distort:
+        return place_on_canvas(sample, rng)
+    strokes = distort_strokes(sample.strokes, rng, truncate=truncate)
+    return with_random_pen(place_on_canvas(replace(sample, strokes=strokes), rng), rng)
+
+
 def negative_fields(
     mnist_images: np.ndarray,
     characters: list[PenCharacter] | None,
@@ -93,16 +104,18 @@ def negative_fields(
     synthetic: int = 12000,
     pairs: int = 3000,
     placements: int = 10,
+    distort: bool = False,
     seed: int = 0,
 ) -> np.ndarray:
     """Outlier-exposure negatives as ink fields (N, 32, 32): synthetic marks, MNIST pairs and
-    the train writers' non-confusable characters (`placements` canvas placements each)."""
+    the train writers' non-confusable characters (`placements` canvas placements each; with
+    `distort`, each placement a fresh stroke distortion, stroke ends possibly cut short)."""
     rng = np.random.default_rng(seed)
     parts = [drawing_fields(d for _, d in synthetic_negatives(synthetic, seed=seed))]
     parts.append(mnist_pairs(mnist_images, pairs, rng))
     chosen = [c for c in characters or () if not c.confusable and writer_split(c.writer) == "train"]
     for _ in range(placements if chosen else 0):
-        parts.append(drawing_fields(place_on_canvas(c, rng) for c in chosen))
+        parts.append(drawing_fields(placed(c, rng, distort=distort, truncate=True) for c in chosen))
     return np.concatenate(parts)
 
 
@@ -111,26 +124,25 @@ def held_out_digits(digits):
     return [d for d in digits if writer_split(d.writer) == SPLITS[2]]
 
 
-def pen_digit_fields(digits, placements: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def pen_digit_fields(
+    digits, placements: int = 4, seed: int = 0, *, distort: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Ink fields (N, 32, 32) float32 and labels (N,) int64 of the TRAIN writers' pen digits
-    (`writer_split`), each placed on a canvas `placements` times and prepared as the canvas
-    prepares a drawing. The dev and held-out writers' digits are never among them."""
+    (`writer_split`), each placed on a canvas `placements` times (with `distort`, each time a
+    fresh stroke distortion and pen, `stroke_distortion`) and prepared as the canvas prepares a
+    drawing. The dev and held-out writers' digits are never among them."""
     rng = np.random.default_rng(seed)
     chosen = [d for d in digits if writer_split(d.writer) == "train"]
     fields, labels = [], []
     for _ in range(placements):
         for digit in chosen:
-            prepared = prepare_drawing(place_on_canvas(digit, rng))
+            prepared = prepare_drawing(placed(digit, rng, distort=distort))
             if prepared is not None:
                 fields.append(prepared.field)
                 labels.append(digit.label)
     if not fields:
         return np.zeros((0, INPUT_SIZE, INPUT_SIZE), np.float32), np.zeros(0, np.int64)
     return np.stack(fields).astype(np.float32), np.array(labels, np.int64)
-
-
-# The share of each training epoch's draws that are pen digits, with `mix_pen_digits`.
-PEN_SHARE = 0.25
 
 
 def mix_pen_digits(

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+# The share of each training epoch's draws that are pen digits (`train --train-pen`,
+# `rejection.mix_pen_digits`).
+PEN_SHARE = 0.25
+
 
 @dataclass(frozen=True)
 class TrainConfig:
