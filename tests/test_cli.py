@@ -151,6 +151,27 @@ def test_train_pen_adds_the_train_writers_digits_and_measures_the_held_out_ones(
         cli.main([*args, "--train-pen", "--out", str(out)])
 
 
+def test_train_pen_placements_and_stroke_distortion(tmp_path, capsys):
+    from lenet_gui.rejection import writer_split
+
+    writers = [f"x/{i}" for i in range(30)]
+    records = [
+        {"label": i % 10, "writer": w, "strokes": [[[0, 0], [0.2 * (i % 3), 5], [3, 5]]]}
+        for i, w in enumerate(writers)
+    ]
+    path = tmp_path / "pen.json.gz"
+    with gzip.open(path, "wt") as fh:
+        json.dump(records, fh)
+    trained_on = sum(writer_split(w) == "train" for w in writers)
+    out = tmp_path / "pen.pt"
+    args = ["train", "--mnist", str(mnist_dir()), "--epochs", "1", "--limit", "300"]
+    extra = ["--pen-placements", "2", "--pen-share", "0.5", "--distort-strokes"]
+    assert cli.main([*args, "--pen", str(path), "--train-pen", *extra, "--out", str(out)]) == 0
+    notes = load_checkpoint(out).metadata["notes"]
+    assert notes.endswith(f"and {2 * trained_on} pen-digit fields of the train writers")
+    assert "50% of the draws" in capsys.readouterr().err
+
+
 def test_predict_handles_thousands_of_drawings(tmp_path):
     """Runs the real command in a process: 2,000 drawings in one call."""
     rng = np.random.default_rng(0)
