@@ -20,6 +20,7 @@ from .atomic import SaveError, write_atomically
 from .metrics import METRIC_LABELS, metric, percent_text
 from .model import LeNet5, LeNet5Config
 from .preprocess import BACKGROUND_VALUE, FIELD, FIT_BOX, INK_VALUE, INPUT_SIZE
+from .replay_file import ReplayError, TrainingReplay, describe_replay, read_replay
 
 FORMAT = "lenet-gui/1"
 NORMALISATION = {
@@ -41,6 +42,8 @@ class LoadedModel:
     path: Path
     metadata: dict = field(default_factory=dict)  # everything but the weights
     warnings: tuple[str, ...] = ()  # what was accepted with a change (e.g. float16 converted)
+    replay: TrainingReplay | None = None  # the training replay saved with it, if any
+    replay_problem: str | None = None  # why a replay in the file was left out
 
     @property
     def name(self) -> str:
@@ -55,10 +58,12 @@ def save_checkpoint(
     metrics: dict | None = None,
     notes: str = "",
     replace: bool = True,
+    replay: dict | None = None,
 ) -> Path:
     """Write atomically (`atomic.write_atomically`): a failure raises atomic.SaveError, an
     OSError naming the file and the reason, and leaves any previous file as it was. With
-    `replace=False` an existing file is never replaced (the save fails instead)."""
+    `replace=False` an existing file is never replaced (the save fails instead). `replay`: a
+    training replay entry (`replay_file.replay_entry`) saved with the model."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +81,8 @@ def save_checkpoint(
     }
     if isinstance(getattr(model, "rejector", None), dict):
         checkpoint["rejector"] = dict(model.rejector)  # plain numbers: weights_only loads it
+    if replay is not None:
+        checkpoint["replay"] = replay  # older readers ignore it
     return write_atomically(path, lambda fh: torch.save(checkpoint, fh), replace=replace)
 
 
@@ -220,7 +227,9 @@ def load_checkpoint(path: str | os.PathLike) -> LoadedModel:
     Checked before the payload is read: file size, the archive's declared sizes. Then, before
     a model is built: the format, metadata types, the architecture (ten classes) and the
     weights' types. Then finite, bounded weights and finite outputs. float16/float64 weights are
-    converted, and `LoadedModel.warnings` says so.
+    converted, and `LoadedModel.warnings` says so. A training replay saved with the model
+    (`replay_file`) becomes `LoadedModel.replay`; a damaged one is left out, the model loads
+    without it, and `replay_problem` and a warning say why.
     """
     path = Path(path)
     if not path.is_file():
@@ -248,8 +257,15 @@ def load_checkpoint(path: str | os.PathLike) -> LoadedModel:
     _check_outputs(model, path.name)
     rejector = data.get("rejector")
     model.rejector = dict(rejector) if isinstance(rejector, dict) else None  # None: fallback
-    metadata = {k: v for k, v in data.items() if k != "model"}
-    return LoadedModel(model, path, metadata, tuple(warnings))
+    replay, problem = None, None
+    if "replay" in data:
+        try:
+            replay = read_replay(data["replay"], model.state_dict())
+        except ReplayError as exc:
+            problem = str(exc)
+            warnings.append(f"its training replay was left out: {problem}")
+    metadata = {k: v for k, v in data.items() if k not in ("model", "replay")}
+    return LoadedModel(model, path, metadata, tuple(warnings), replay, problem)
 
 
 def describe(metadata: dict) -> list[tuple[str, str]]:
@@ -265,3 +281,11 @@ def describe(metadata: dict) -> list[tuple[str, str]]:
     if metadata.get("notes"):
         rows.append(("notes", str(metadata["notes"])))
     return rows
+
+
+def describe_loaded(loaded: LoadedModel) -> list[tuple[str, str]]:
+    """`describe` of a loaded model's metadata, and whether a training replay came with it."""
+    return [
+        *describe(loaded.metadata),
+        ("training replay", describe_replay(loaded.replay, loaded.replay_problem)),
+    ]

@@ -47,7 +47,7 @@ def _load_model(path: str | None):
 
 def cmd_info(args) -> int:
     from .architecture import LAYER_NAMES
-    from .checkpoint import describe
+    from .checkpoint import describe_loaded
     from .model import layer_output_shapes, layer_parameter_counts
 
     loaded = _load_model(args.checkpoint)
@@ -68,7 +68,7 @@ def cmd_info(args) -> int:
         _print_formulas(loaded.model)
     _print()
     _print(f"checkpoint: {loaded.path}")
-    for label, value in describe(loaded.metadata):
+    for label, value in describe_loaded(loaded):
         _print(f"  {label}: {value}")
     return 0
 

@@ -133,6 +133,9 @@ class TrainingOutcome:
     test_labels: np.ndarray | None = None  # (N,)
     test_predictions: np.ndarray | None = None  # (N,)
     snapshots: tuple[Snapshot, ...] = ()  # the weights across the run, for the replay
+    # The curves the dialog draws, for a replay saved with the model: "loss", "val" (MNIST
+    # validation accuracy) and "user" (held-out samples) -> (steps, values), as tuples.
+    curves: dict = field(default_factory=dict)
     user_before: float | None = None  # accuracy on held-out user samples, before and after
     user_after: float | None = None
     user_holdout: int = 0
@@ -380,6 +383,8 @@ class ProgressReporter:
         self.post, self.evaluate_now, self.total_steps = post, evaluate_now, total_steps
         self.eval_every = max(1, total_steps // max(1, curve_points))
         self.losses: list[float] = []  # batch losses since the last update
+        self.curves: dict[str, tuple[list, list]] = {"loss": ([], []), "val": ([], []),
+                                                     "user": ([], [])}  # fmt: skip
         self.last_post = 0.0  # perf_counter of the last update
         self.last_eval = 0.0
         self.eval_cost = 0.0  # seconds the last evaluation took
@@ -409,12 +414,23 @@ class ProgressReporter:
             self.eval_cost = self.last_eval - now
         mean_loss = float(np.mean(self.losses)) if self.losses else float("nan")
         self.losses = []
+        self.record(done, loss=mean_loss, val=mnist_acc, user=user_acc)
         fraction = done / self.total_steps
         remaining = p.elapsed / fraction * (1.0 - fraction) if fraction > 0 else float("nan")
         self.post(
             TrainingUpdate(p, done, self.total_steps, mean_loss, remaining, mnist_acc, user_acc)
         )
         self.last_post = time.perf_counter()
+
+    def record(self, step: int, **values: float | None) -> None:
+        """Add a point at `step` to each named curve whose value is a finite number."""
+        for key, value in values.items():
+            if value is not None and math.isfinite(value):
+                self.curves[key][0].append(step)
+                self.curves[key][1].append(float(value))
+
+    def curve_points(self) -> dict[str, tuple[tuple, tuple]]:
+        return {k: (tuple(xs), tuple(ys)) for k, (xs, ys) in self.curves.items() if xs}
 
 
 def final_evaluation(
@@ -486,6 +502,7 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
     post(TrainingStart(len(data.images), total_steps, mnist_before, user_before))
 
     reporter = ProgressReporter(post, lambda: measure(model, data), total_steps, job.curve_points)
+    reporter.record(0, val=mnist_before, user=user_before)
     keep = snapshot_steps(job.config.epochs, total_steps // job.config.epochs)
     snapshots = [Snapshot(0, 0.0, weights_of(model))]
 
@@ -512,7 +529,9 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
     model.to(memory_format=torch.channels_last)
     outcome = final_evaluation(model, data, job, result.seconds, user_before)
     end = Snapshot(total_steps, float(job.config.epochs), outcome.state)
-    outcome = dataclasses.replace(outcome, snapshots=(*snapshots, end))
+    outcome = dataclasses.replace(
+        outcome, snapshots=(*snapshots, end), curves=reporter.curve_points()
+    )
     post(TrainingCancelled() if should_stop() else outcome)
 
 
@@ -619,10 +638,15 @@ def describe_error(exc: BaseException) -> str:
 
 
 def save_trained(
-    job: TrainingJob, outcome: TrainingOutcome, path: str | os.PathLike, replace: bool = True
+    job: TrainingJob,
+    outcome: TrainingOutcome,
+    path: str | os.PathLike,
+    replace: bool = True,
+    with_replay: bool = False,
 ):
     """Write the outcome of `job` as a checkpoint at `path` and load it back (a LoadedModel).
-    Raises atomic.SaveError (an OSError) when it cannot be written; see `save_checkpoint`."""
+    With `with_replay` the run's snapshots and curves go with it (`replay_file`), when it has
+    any. Raises atomic.SaveError (an OSError) when it cannot be written; see `save_checkpoint`."""
     import torch
 
     from .checkpoint import load_checkpoint, save_checkpoint
@@ -633,8 +657,10 @@ def save_trained(
         USER_HOLDOUT_COUNT,
     )
     from .model import LeNet5, LeNet5Config
+    from .replay_file import replay_entry
 
     o = outcome
+    replay = with_replay and bool(o.snapshots)  # the last snapshot ends the run
     model = LeNet5(LeNet5Config(**o.model_args))
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in o.state.items()})
     metrics = {
@@ -652,5 +678,6 @@ def save_trained(
         metrics={k: v for k, v in metrics.items() if v is not None},
         notes=notes,
         replace=replace,
+        replay=replay_entry(o.snapshots, o.curves, o.snapshots[-1].step) if replay else None,
     )
     return load_checkpoint(path)

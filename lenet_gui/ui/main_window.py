@@ -776,11 +776,11 @@ class MainWindow(QMainWindow):
     def _on_details_triggered(self) -> None:
         if self._loaded is None:
             return
-        from ..checkpoint import describe
+        from ..checkpoint import describe_loaded
 
         rows = "".join(
             f"<tr><td><b>{label}</b></td><td>{value}</td></tr>"
-            for label, value in describe(self._loaded.metadata)
+            for label, value in describe_loaded(self._loaded)
         )
         text = f"<p>{self._loaded.path}</p><table cellspacing='6'>{rows}</table>"
         QMessageBox.information(self, f"Model {self._loaded.name}", text)
