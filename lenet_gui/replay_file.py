@@ -35,6 +35,7 @@ REPLAY_FORMAT = "lenet-gui-replay/1"
 MAX_SNAPSHOTS = 32  # written and read: 32 x 243 KB = 7.8 MB
 MAX_CURVE_POINTS = 5_000  # per curve, written and read
 MAX_TOTAL_STEPS = 10**9
+SMALL_BYTES = 5 * 2**20  # a replay up to this size is saved with the model by default
 MAX_WEIGHT = 1e6  # as checkpoint.MAX_WEIGHT: beyond this LeNet-5's outputs overflow float32
 CURVES = ("loss", "val", "user")
 ACCURACY_CURVES = ("val", "user")
@@ -114,6 +115,11 @@ def added_bytes(snapshots, curves: dict) -> int:
     weights = sum(4 * np.asarray(v).size for s in kept for v in s.state.values())
     rows = sum(min(len(curves[k][0]), MAX_CURVE_POINTS) for k in CURVES if k in curves)
     return weights + 16 * len(kept) + 16 * rows
+
+
+def size_text(size: int) -> str:
+    """ "2.4 MB" (MB of 2**20 bytes, as the checkpoint reader's limits are given)."""
+    return f"{size / 2**20:.1f} MB"
 
 
 def read_replay(entry, model_state: dict) -> TrainingReplay:

@@ -629,6 +629,7 @@ class MainWindow(QMainWindow):
         # their hundreds of thousands of objects again (full collections took 200 ms).
         gc.freeze()
         self.set_model(loaded)
+        note = " ".join([note, *loaded.warnings]).strip()  # e.g. a replay left out
         if note:
             self.statusBar().showMessage(f"Using {loaded.name}: {note}", 15000)
 

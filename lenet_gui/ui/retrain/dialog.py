@@ -258,6 +258,12 @@ class RetrainDialog(QDialog):
         self.save_button = QPushButton("Save as...")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self._on_save_button_clicked)
+        self.save_replay = QCheckBox("Save the training replay")
+        self.save_replay.setEnabled(False)
+        self.save_replay.setToolTip(
+            "Keep the weights at moments of the run, and its curves, in the saved model: "
+            "Model \u25b8 Replay training\u2026 then replays them on any drawing"
+        )
         close = QPushButton("Close")
         close.setAutoDefault(False)
         close.clicked.connect(self.close)
@@ -265,6 +271,7 @@ class RetrainDialog(QDialog):
         for button in (self.train_button, self.cancel_button):
             row.addWidget(button)
         row.addStretch(1)
+        row.addWidget(self.save_replay)
         for button in (self.use_button, self.save_button, close):
             row.addWidget(button)
         return row
@@ -462,6 +469,9 @@ class RetrainDialog(QDialog):
             box.setEnabled(not running)
         self.use_button.setEnabled(not running and self.outcome is not None)
         self.save_button.setEnabled(not running and self.outcome is not None)
+        self.save_replay.setEnabled(
+            not running and self.outcome is not None and bool(self.outcome.snapshots)
+        )
 
     def _clear_results(self) -> None:
         self.curves.clear()
@@ -538,11 +548,22 @@ class RetrainDialog(QDialog):
         if o.mnist_test_accuracy is not None and fine_tuned:
             started_from = metric(self.current.metadata, MNIST_TEST_ACCURACY)
         self.results.show_results(o, started_from, self._before.get("val"), self.curves.last("val"))
+        self._offer_replay(o)
+
+    def _offer_replay(self, o) -> None:
+        """Say what saving the run's replay adds; checked when that is small."""
+        from ...replay_file import SMALL_BYTES, added_bytes, size_text
+
+        size = added_bytes(o.snapshots, o.curves) if o.snapshots else 0
+        self.save_replay.setText(f"Save the training replay (adds {size_text(size)})")
+        self.save_replay.setChecked(0 < size <= SMALL_BYTES)
 
     # --- using and saving -----------------------------------------------------------------
 
-    def _save(self, path: str | os.PathLike):
-        return save_trained(self.job, self.outcome, path)
+    def _save(self, path: str | os.PathLike, replace: bool = True):
+        """Save the run's model (and its replay, if chosen) at `path` and load it back."""
+        with_replay = self.save_replay.isChecked()
+        return save_trained(self.job, self.outcome, path, replace, with_replay=with_replay)
 
     def use_model(self, *, ask: bool = True):
         """Save the trained model into the user's models folder and hand it over. When it looks
@@ -568,7 +589,7 @@ class RetrainDialog(QDialog):
             kind = "scratch" if self.job.base_state is None else "finetuned"
             try:
                 path = new_model_path(kind)
-                self.trained = save_trained(self.job, self.outcome, path, replace=False)
+                self.trained = self._save(path, replace=False)
             except OSError as exc:  # read-only or full data folder: say so, keep the run
                 self.status.setText(
                     f"{exc} The trained model is kept here: Save model… can put it elsewhere."

@@ -1,10 +1,10 @@
 """Adds retraining to the main window through its public API only.
 
 `install_retrain(window)` needs `window.model_menu`, `window.tool_bar`, `window.loaded_model`,
-`window.current_drawing()`, `window.current_digit_drawings()`, `window.set_model(loaded)` and
-`window.model_changed`. The dialog module (pyqtgraph, and torch when a run is saved) is
-imported only when the dialog is first opened, so the window still appears before torch is
-loaded.
+`window.current_drawing()`, `window.current_digit_drawings()`, `window.set_model(loaded)`,
+`window.model_changed` and `window.classified`. The dialog modules (pyqtgraph, and torch when a
+run is saved) are imported only when a dialog is first opened, so the window still appears
+before torch is loaded.
 """
 
 from __future__ import annotations
@@ -25,15 +25,19 @@ class RetrainController(QObject):
         self.store = store or SampleStore()
         self.dialog = None
         self.browser = None
+        self.replay_dialog = None
 
         self.retrain_action = QAction("&Retrain…", window)
         self.retrain_action.setToolTip("Fine-tune or train LeNet-5 on MNIST and your own digits")
         self.retrain_action.triggered.connect(self.open_retrain)
+        self.replay_action = QAction("Re&play training…", window)
+        self.replay_action.triggered.connect(self.open_replay)
+        self._show_replay_state(window.loaded_model)
         self.samples_action = QAction("Own &samples…", window)
         self.samples_action.setToolTip("Browse and delete the drawings you labelled")
         self.samples_action.triggered.connect(self.open_samples)
         window.model_menu.addSeparator()
-        window.model_menu.addActions([self.retrain_action, self.samples_action])
+        window.model_menu.addActions([self.retrain_action, self.replay_action, self.samples_action])
         window.tool_bar.addSeparator()
         window.tool_bar.addAction(self.retrain_action)
 
@@ -52,6 +56,7 @@ class RetrainController(QObject):
         window.addAction(self.labelling_bar.number_action)  # Enter: label a number's digits
 
         window.model_changed.connect(self._on_window_model_changed)
+        window.classified.connect(self._on_window_classified)
         window.installEventFilter(self)
         app = QCoreApplication.instance()
         if app is not None:
@@ -73,6 +78,44 @@ class RetrainController(QObject):
         self.dialog.raise_()
         self.dialog.activateWindow()
         return self.dialog
+
+    def open_replay(self):
+        """Show the training replay saved with the current model (None if it has none)."""
+        loaded = self.window.loaded_model
+        if loaded is None or getattr(loaded, "replay", None) is None:
+            return None
+        from .replay_dialog import ReplayDialog
+
+        if self.replay_dialog is None:
+            self.replay_dialog = ReplayDialog(self._current_input, self.window)
+        if self.replay_dialog.loaded is not loaded:
+            self.replay_dialog.show_model(loaded)
+        self.replay_dialog.show()
+        self.replay_dialog.raise_()
+        self.replay_dialog.activateWindow()
+        return self.replay_dialog
+
+    def _show_replay_state(self, loaded) -> None:
+        """Replay training is there for a model saved with its replay; else the tooltip says why
+        it is not."""
+        replay = getattr(loaded, "replay", None)
+        problem = getattr(loaded, "replay_problem", None)
+        self.replay_action.setEnabled(replay is not None)
+        if loaded is None:
+            tip = "No model is loaded yet."
+        elif replay is not None:
+            tip = (
+                f"Slide through the training of {loaded.name} on your drawing ({replay.summary()})"
+            )
+        elif problem:
+            tip = f"The training replay saved with {loaded.name} could not be read: {problem}."
+        else:
+            tip = (
+                f"{loaded.name} has no training replay: retrain with \u201cSave the training "
+                "replay\u201d checked, then use or save the model."
+            )
+        self.replay_action.setToolTip(tip)
+        self.replay_action.setStatusTip(tip)
 
     def open_samples(self):
         from ..samples.browser import SampleBrowser
@@ -114,6 +157,16 @@ class RetrainController(QObject):
     def _on_window_model_changed(self, loaded) -> None:
         if self.dialog is not None:
             self.dialog.set_current_model(loaded)
+        self._show_replay_state(loaded)
+        if self.replay_dialog is not None and self.replay_dialog.isVisible():
+            if getattr(loaded, "replay", None) is not None:
+                self.replay_dialog.show_model(loaded)
+            else:  # the replay shown was another model's
+                self.replay_dialog.close()
+
+    def _on_window_classified(self, _inspection) -> None:
+        if self.replay_dialog is not None and self.replay_dialog.isVisible():
+            self.replay_dialog.refresh()
 
     def _on_labelling_bar_status_changed(self, text: str) -> None:
         """The bar shows its own message; the status bar only when the bar is hidden (keys)."""
@@ -136,5 +189,6 @@ class RetrainController(QObject):
 
 
 def install_retrain(window) -> RetrainController:
-    """Model > Retrain…, Model > Own samples…, a Retrain tool button and the labelling bar."""
+    """Model > Retrain…, Model > Replay training…, Model > Own samples…, a Retrain tool button
+    and the labelling bar."""
     return RetrainController(window)

@@ -96,6 +96,12 @@ class TrainingCurves(QWidget):
         curve = {"loss": self.loss_curve, "val": self.val_curve, "user": self.user_curve}[key]
         curve.setData(xs, ys)
 
+    def set_curve(self, key: str, xs, ys, scale: float = 1.0) -> None:
+        """Replace the curve `key` by the points (xs, ys * scale): a saved run's curve."""
+        self.points[key] = ([float(x) for x in xs], [float(y) * scale for y in ys])
+        curve = {"loss": self.loss_curve, "val": self.val_curve, "user": self.user_curve}[key]
+        curve.setData(*self.points[key])
+
     def mark(self, step: float | None) -> None:
         """Mark a step on both plots (None: no mark)."""
         for marker in self.markers:
