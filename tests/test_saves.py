@@ -98,7 +98,7 @@ def test_checkpoints_respect_the_umask(tmp_path):
 def test_use_this_model_with_an_unwritable_data_folder_says_so(qtbot, monkeypatch):
     from lenet_gui.ui.retrain import dialog as dialog_module
 
-    def unwritable(job, outcome, path, replace=True):
+    def unwritable(job, outcome, path, replace=True, with_replay=False):
         raise atomic.SaveError(path, OSError(errno.EROFS, os.strerror(errno.EROFS)), False)
 
     monkeypatch.setattr(dialog_module, "save_trained", unwritable)

@@ -15,7 +15,7 @@ import os
 import time
 
 import numpy as np
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -128,7 +128,10 @@ class RetrainDialog(QDialog):
         # status line (where errors are said) and the buttons stay in view at the full width.
         layout.addWidget(self.scroll_area, 1)
         layout.addLayout(self._build_progress())
-        layout.addLayout(self._build_buttons())
+        buttons = self._build_buttons()
+        # On a row of its own, above the buttons that save: the buttons' row fits 640 pixels.
+        layout.addWidget(self.save_replay, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(buttons)
         centre_on_screen(self, QSize(1180, 760))
 
         self._ready = True
@@ -271,7 +274,6 @@ class RetrainDialog(QDialog):
         for button in (self.train_button, self.cancel_button):
             row.addWidget(button)
         row.addStretch(1)
-        row.addWidget(self.save_replay)
         for button in (self.use_button, self.save_button, close):
             row.addWidget(button)
         return row
