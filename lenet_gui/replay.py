@@ -25,18 +25,19 @@ class ReplayFrame:
     inspection: Inspection | None  # the drawing read then; None without a drawing
 
 
-def model_at(snapshot, model_args: dict) -> LeNet5:
-    """A LeNet5 with a snapshot's weights, in eval mode."""
-    model = LeNet5(LeNet5Config(**model_args))
+def model_at(snapshot, model_args: dict, model: LeNet5 | None = None) -> LeNet5:
+    """A LeNet5 with a snapshot's weights, in eval mode: `model` (of `model_args`) reloaded,
+    else a new one (building one takes longer than loading weights into it)."""
+    model = model if model is not None else LeNet5(LeNet5Config(**model_args))
     model.load_state_dict({k: torch.from_numpy(np.asarray(v)) for k, v in snapshot.state.items()})
     return model.eval()
 
 
 def replay(snapshots, model_args: dict, prepared: PreparedInput | None) -> list[ReplayFrame]:
     """One frame per snapshot, in order (a forward pass of one input each: milliseconds)."""
-    frames = []
+    frames, model = [], None
     for snapshot in snapshots:
-        model = model_at(snapshot, model_args)
+        model = model_at(snapshot, model_args, model)
         kernels = model.c1.weight.detach().numpy()[:, 0].copy()
         seen = inspect(model, prepared) if prepared is not None else None
         frames.append(ReplayFrame(snapshot.step, snapshot.epochs, kernels, seen))

@@ -166,7 +166,7 @@ class RetrainController(QObject):
 
     def _on_window_classified(self, _inspection) -> None:
         if self.replay_dialog is not None and self.replay_dialog.isVisible():
-            self.replay_dialog.refresh()
+            self.replay_dialog.drawing_changed()
 
     def _on_labelling_bar_status_changed(self, text: str) -> None:
         """The bar shows its own message; the status bar only when the bar is hidden (keys)."""

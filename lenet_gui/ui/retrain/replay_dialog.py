@@ -2,19 +2,22 @@
 (`replay_file.TrainingReplay`, `LoadedModel.replay`), replayed on the drawing as the retrain
 dialog's Replay tab does after a run: the run's curves, with the slider's position marked on
 them, and a slider over the snapshots showing the drawing's feature maps, C1 kernels and scores
-at each. It follows the drawing as it changes."""
+at each. It follows the drawing once it stops changing (reading it at every snapshot takes tens
+of milliseconds: not at each point of a stroke)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
 
 from ..screen_fit import centre_on_screen, scrolling
 from .replay_view import ReplayView
 from .training_curves import TrainingCurves
 
+CURVES_HEIGHT = 240  # pixels: the curves' plots at their minimum (200) and their titles
+REFRESH_DELAY_MS = 200  # after the drawing's last change
 ACCURACY_PERCENT = 100  # the curves hold accuracies as fractions; the plot shows percent
 
 
@@ -28,9 +31,14 @@ class ReplayDialog(QDialog):
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.curves = TrainingCurves()
+        self.curves.setMaximumHeight(CURVES_HEIGHT)  # the maps below need the room
         self.view = ReplayView()
         self.view.input_provider = input_provider
         self.view.position_changed.connect(self._on_view_position_changed)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 0, 0)
@@ -55,6 +63,10 @@ class ReplayDialog(QDialog):
         for key, (xs, ys) in replay.curves.items():
             self.curves.set_curve(key, xs, ys, 1.0 if key == "loss" else ACCURACY_PERCENT)
         self.view.set_snapshots(replay.snapshots, loaded.model.model_args())
+
+    def drawing_changed(self) -> None:
+        """Read the drawing again once it has not changed for `REFRESH_DELAY_MS`."""
+        self._refresh_timer.start()
 
     def refresh(self) -> None:
         """Read the drawing again at every snapshot (it changed)."""
