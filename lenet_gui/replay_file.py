@@ -57,10 +57,9 @@ class TrainingReplay:
     def summary(self) -> str:
         """ "10 snapshots, steps 0-1,170 (5 epochs)": what `info` and Model details say."""
         first, last = self.snapshots[0], self.snapshots[-1]
-        return (
-            f"{len(self.snapshots)} snapshots, steps {first.step:,}-{last.step:,} "
-            f"({last.epochs:g} epochs)"
-        )
+        epochs = f"{last.epochs:g} epoch{'' if last.epochs == 1 else 's'}"
+        count = f"{len(self.snapshots)} snapshot{'' if len(self.snapshots) == 1 else 's'}"
+        return f"{count}, steps {first.step:,}-{last.step:,} ({epochs})"
 
 
 def kept_snapshots(snapshots, limit: int = MAX_SNAPSHOTS) -> tuple[Snapshot, ...]:

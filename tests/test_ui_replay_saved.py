@@ -142,3 +142,33 @@ def test_a_damaged_replay_opens_the_model_and_says_why_replay_is_unavailable(win
         "The training replay saved with damaged.pt could not be read: "
         "c3.weight has non-finite values."
     )
+
+
+def test_the_model_the_app_starts_with_brings_its_replay(qtbot, tmp_path, startup_side_effects):
+    from lenet_gui.checkpoint import save_checkpoint
+    from lenet_gui.model import LeNet5
+    from lenet_gui.replay_file import replay_entry
+    from lenet_gui.retraining import Snapshot
+    from lenet_gui.ui.main_window import MainWindow
+
+    model = LeNet5()
+    state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    start = {k: v * 0.5 for k, v in state.items()}
+    entry = replay_entry([Snapshot(0, 0.0, start), Snapshot(8, 1.0, state)], {}, 8)
+    path = save_checkpoint(tmp_path / "last.pt", model, replay=entry)
+    first = MainWindow()
+    qtbot.addWidget(first)
+    first.settings.last_model = str(path)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    action = window.findChild(RetrainController).replay_action
+    assert not action.isEnabled() and action.toolTip() == "No model is loaded yet."
+    window.show()
+    qtbot.waitExposed(window)
+    with qtbot.waitSignal(window.model_changed, timeout=30_000):
+        window.load_initial_model()
+    assert window.loaded_model.path == path
+    assert action.isEnabled() and "2 snapshots, steps 0-8 (1 epoch)" in action.toolTip()
+    replay = window.findChild(RetrainController).open_replay()
+    assert replay.view.slider.maximum() == 1 and replay.isVisible()
+    replay.close()
