@@ -463,6 +463,7 @@ def cmd_calibrate(args) -> int:
         train_config=meta.get("train_config"),
         metrics=meta.get("metrics"),
         notes=meta.get("notes", ""),
+        replay=loaded.replay.entry() if loaded.replay is not None else None,  # kept, if any
     )
     _print(json.dumps(rejector))
     _print(f"wrote {out}")

@@ -54,6 +54,10 @@ class TrainingReplay:
     total_steps: int
     curves: dict = field(default_factory=dict)
 
+    def entry(self) -> dict:
+        """This replay as a checkpoint's "replay" entry again (to save it with its model)."""
+        return replay_entry(self.snapshots, self.curves, self.total_steps)
+
     def summary(self) -> str:
         """ "10 snapshots, steps 0-1,170 (5 epochs)": what `info` and Model details say."""
         first, last = self.snapshots[0], self.snapshots[-1]

@@ -259,3 +259,29 @@ def test_info_says_whether_a_checkpoint_has_a_replay(run, tmp_path, capsys):
     assert "training replay: left out (c1.bias has non-finite values)" in [
         line.strip() for line in lines
     ]
+
+
+def test_calibrate_keeps_the_replay_of_the_model_it_calibrates(run, tmp_path, monkeypatch, capsys):
+    """`calibrate` re-saves the model with a rejector: its replay goes with it. (The fitting
+    itself is rejection's and tested there; here it is a stand-in.)"""
+    from test_cli import run_cli
+
+    from lenet_gui import drawn_digits, rejection
+
+    monkeypatch.setattr(drawn_digits, "load_pen_digits", lambda path: [])
+    monkeypatch.setattr(rejection, "load_pen_characters", lambda path: [])
+    monkeypatch.setattr(rejection, "fit_rejector", lambda model, d, c: {"reject_below": 0.5})
+    _, with_replay, _ = run
+    out = tmp_path / "calibrated.pt"
+    code, _ = run_cli(capsys, "calibrate", "--checkpoint", str(with_replay.path), "--pen", "p",
+                      "--negatives", "n", "--out", str(out))  # fmt: skip
+    assert code == 0
+    calibrated = load_checkpoint(out)
+    assert calibrated.model.rejector == {"reject_below": 0.5}
+    assert calibrated.replay is not None and calibrated.replay_problem is None
+    assert [s.step for s in calibrated.replay.snapshots] == [
+        s.step for s in with_replay.replay.snapshots
+    ]
+    for key, (xs, ys) in with_replay.replay.curves.items():
+        np.testing.assert_array_equal(calibrated.replay.curves[key][0], xs)
+        np.testing.assert_array_equal(calibrated.replay.curves[key][1], ys)
