@@ -10,11 +10,16 @@ Prints, for a checkpoint (default: the bundled model):
   writers' digits);
 - MNIST test accuracy;
 - expected calibration error (ECE) on the pen digits, before (T = 1) and after calibration;
-- three reject statistics compared (top probability, top score, energy) at the same share of
-  dev digits kept;
+- candidate reject statistics from the literature (`lenet_gui/reject_statistics.py`: max logit,
+  energy, Mahalanobis distance on C5 and F6, kNN distance on F6, a logistic combination), each
+  in place of the verdict's top probability with the same shape and unsure rules, its threshold
+  keeping the same share of the dev writers' digits: held-out writers' non-digits given a firm
+  digit and pen digits read right, over `--placements` canvas placements of each drawing, with
+  a writer-level bootstrap interval of the difference from the verdict's statistic; feature-space
+  statistics are fitted on MNIST train and the train writers' pen digits only;
 - the verdict on each drawn shape and photo/scan case of issue 8 (made by the tests).
 
-    python benchmarks/bench_reject.py [--checkpoint FILE] [--threads 1]
+    python benchmarks/bench_reject.py [--checkpoint FILE] [--threads 1] [--placements 5]
 
 Needs LENET_MNIST_DIR, and the pen data (LENET_PEN_DIGITS; the non-digits file beside it).
 """
@@ -25,6 +30,7 @@ import argparse
 import os
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,23 +45,210 @@ from lenet_gui.checkpoint import load_checkpoint  # noqa: E402
 from lenet_gui.drawn_digits import load_pen_digits  # noqa: E402
 from lenet_gui.inference import classify_drawings, classify_images  # noqa: E402
 from lenet_gui.mnist import load_mnist  # noqa: E402
+from lenet_gui.reject_statistics import (  # noqa: E402
+    FEATURE_LAYERS,
+    energy,
+    fit_class_gaussians,
+    fit_logistic,
+    knn_score,
+    layer_features,
+    max_logit,
+    top_probability,
+)
 from lenet_gui.rejection import (  # noqa: E402
     SPLITS,
     load_pen_characters,
     read_pen_characters,
     read_pen_digits,
 )
-from lenet_gui.train import evaluate  # noqa: E402
-from lenet_gui.verdict import rejector_settings  # noqa: E402
+from lenet_gui.train import evaluate, ink_fields, to_network_input  # noqa: E402
+from lenet_gui.verdict import UNSURE_RATIO, rejector_settings  # noqa: E402
 
-# Scores whose low values say "not a digit" (logits (N, 10), temperature) -> (N,).
-STATISTICS = {
-    "top calibrated probability (the verdict's)": lambda z, t: softmax(z, t).max(1),
-    "top score (RBF: minus the nearest distance)": lambda z, t: z.max(1),
-    "energy (log-sum-exp of the scores)": lambda z, t: np.logaddexp.reduce(
-        z.astype(np.float64), axis=1
-    ),
-}
+# The dev writers' share of pen digits each statistic's threshold keeps, in the comparison.
+KEEP_SHARES = (0.995, 0.99, 0.985)
+# MNIST training images in the kNN statistic's bank (with the train writers' pen digits).
+KNN_BANK = 10000
+KNN_K = 10
+BOOTSTRAP = 1000
+
+
+@dataclass
+class Pooled:
+    """Readings of every placement, concatenated: logits (N, 10), features, labels, writers,
+    splits, blank and shape flags, calibrated probabilities."""
+
+    logits: np.ndarray
+    features: dict
+    labels: np.ndarray
+    writers: np.ndarray
+    splits: np.ndarray
+    blank: np.ndarray
+    shaped: np.ndarray
+    kinds: np.ndarray
+    probs: np.ndarray
+
+
+def pooled(readings, labels, writers, temperature) -> Pooled:
+    """One Pooled from the Readings of several placements of the same items."""
+    n = len(readings)
+    logits = np.concatenate([r.logits for r in readings])
+    return Pooled(
+        logits,
+        {k: np.concatenate([r.features[k] for r in readings]) for k in readings[0].features},
+        np.concatenate([labels] * n),
+        np.concatenate([writers] * n),
+        np.concatenate([r.splits for r in readings]),
+        np.concatenate([r.kinds == "blank" for r in readings]),
+        np.concatenate([r.shaped for r in readings]),
+        np.concatenate([r.kinds for r in readings]),
+        softmax(logits, temperature),
+    )
+
+
+def outcomes(data: Pooled, score: np.ndarray, threshold: float):
+    """What the verdict's rules give with `score` in place of its statistic (verdict.decide:
+    blank, then the shape rules, then the threshold, then the unsure band): (firm, read) where
+    firm (N,) is a firm digit and read (N,) is the verdict's digit (-1 for none)."""
+    rejected = data.blank | data.shaped | (score < threshold)
+    top = np.sort(data.probs, axis=1)
+    unsure = top[:, -2] >= UNSURE_RATIO * top[:, -1]
+    read = np.where(rejected, -1, data.probs.argmax(1))
+    return ~rejected & ~unsure, read
+
+
+def statistics(model, pen: Pooled, chars: Pooled, scored, temperature, seed) -> dict:
+    """Each statistic's scores on the pen digits and the characters: {name: (pen (N,), chars (M,))},
+    the feature-space ones fitted on MNIST train and the TRAIN writers' pen digits only."""
+    images, labels = load_mnist(paths.default_mnist_dir(None), "train")
+    mnist = layer_features(model, to_network_input(ink_fields(images)).numpy())
+    train_pen = (pen.splits == SPLITS[0]) & ~pen.blank
+    out = {
+        "top calibrated probability (the verdict's)": tuple(
+            top_probability(d.logits, temperature) for d in (pen, chars)
+        ),
+        "max logit (RBF model: minus nearest distance)": tuple(
+            max_logit(d.logits) for d in (pen, chars)
+        ),
+        "energy T*logsumexp(z/T) (Liu 2020)": tuple(
+            energy(d.logits, temperature) for d in (pen, chars)
+        ),
+    }
+    for layer in FEATURE_LAYERS:
+        gaussians = fit_class_gaussians(
+            np.concatenate([mnist[layer], pen.features[layer][train_pen]]),
+            np.concatenate([labels, pen.labels[train_pen]]),
+        )
+        out[f"Mahalanobis on {layer} (Lee 2018)"] = tuple(
+            gaussians.score(d.features[layer]) for d in (pen, chars)
+        )
+    rng = np.random.default_rng(seed)
+    bank = np.concatenate(
+        [
+            mnist["F6"][rng.choice(len(images), KNN_BANK, replace=False)],
+            pen.features["F6"][train_pen],
+        ]
+    )
+    out[f"kNN on F6, k={KNN_K} (Sun 2022)"] = tuple(
+        knn_score(d.features["F6"], bank, KNN_K) for d in (pen, chars)
+    )
+    # A logistic regression on three of them, fitted on the TRAIN writers' non-confusable
+    # characters against their pen digits.
+    parts = (
+        "top calibrated probability (the verdict's)",
+        "energy T*logsumexp(z/T) (Liu 2020)",
+        "Mahalanobis on C5 (Lee 2018)",
+    )
+    columns = [np.stack([out[k][i] for k in parts], axis=1) for i in (0, 1)]
+    columns = [np.c_[np.log(np.clip(c[:, :1], 1e-12, 1 - 1e-12)), c[:, 1:]] for c in columns]
+    train_chars = scored & (chars.splits == SPLITS[0]) & ~chars.blank
+    combination = fit_logistic(columns[0][train_pen], columns[1][train_chars])
+    out["logistic: log top prob, energy, Mahal. C5"] = tuple(combination.score(c) for c in columns)
+    return out
+
+
+def compare_statistics(model, digits, characters, pen, chars, placements, seed) -> None:
+    """Every statistic as the verdict would use it, on the held-out writers; see the module's
+    docstring."""
+    temperature = rejector_settings(model.rejector)["temperature"]
+    digit_labels = np.array([d.label for d in digits])
+    pens = [pen] + [read_pen_digits(model, digits, seed=k) for k in range(1, placements)]
+    readers = [chars] + [
+        read_pen_characters(model, characters, seed=k) for k in range(1, placements)
+    ]
+    pen = pooled(pens, digit_labels, np.array([d.writer for d in digits]), temperature)
+    chars = pooled(
+        readers,
+        np.zeros(len(characters), int),
+        np.array([c.writer for c in characters]),
+        temperature,
+    )
+    scored = np.concatenate([[not c.confusable for c in characters]] * placements)
+    scores = statistics(model, pen, chars, scored, temperature, seed)
+    dev = (pen.splits == SPLITS[1]) & ~pen.blank
+    held = pen.splits == SPLITS[2]
+    held_chars = scored & (chars.splits == SPLITS[2])
+
+    def figures(name, keep):
+        pen_score, char_score = scores[name]
+        threshold = np.quantile(pen_score[dev], 1.0 - keep)
+        firm = outcomes(chars, char_score, threshold)[0]
+        right = outcomes(pen, pen_score, threshold)[1] == pen.labels
+        return firm, right
+
+    # the recomputed rules give the verdict's own kinds with its own statistic and threshold
+    verdicts = next(iter(scores))
+    threshold = rejector_settings(model.rejector)["reject_below"]
+    firm, _ = outcomes(chars, scores[verdicts][1], threshold)
+    assert (firm == (chars.kinds == "digit")).all(), "outcomes() no longer follows decide()"
+
+    print(f"\nreject statistics compared on the held-out writers ({placements} canvas placements")
+    print("of each drawing), each in place of the verdict's top probability (the shape and unsure")
+    print("rules stay), its threshold keeping a share of the dev writers' pen digits:")
+    print("non-confusable non-digits given a firm digit / pen digits read right (digit = label)")
+    print(f"  {'keeps of the dev digits:':<46}" + "".join(f"{k:>17.1%}" for k in KEEP_SHARES))
+    for name in scores:
+        row = ""
+        for keep in KEEP_SHARES:
+            firm, right = figures(name, keep)
+            row += f"  {percent(firm[held_chars].mean())} /{percent(right[held].mean())}"
+        print(f"  {name:<46}{row}")
+
+    print("\nkeeping 99% of the dev digits: the difference from the verdict's statistic in points,")
+    print(f"with a 95% interval ({BOOTSTRAP} resamples of the held-out writers, paired); 'best':")
+    print("the fewest non-digits given a firm digit at any threshold whose held-out read right is")
+    print("at least the verdict's (chosen ON the held-out writers: the most it could gain)")
+    base_firm, base_right = figures(verdicts, 0.99)
+    rng = np.random.default_rng(seed)
+    writers = np.unique(np.concatenate([pen.writers[held], chars.writers[held_chars]]))
+    pen_rows = {w: np.flatnonzero(held & (pen.writers == w)) for w in writers}
+    char_rows = {w: np.flatnonzero(held_chars & (chars.writers == w)) for w in writers}
+    samples = [rng.choice(writers, len(writers)) for _ in range(BOOTSTRAP)]
+    samples = [
+        (np.concatenate([pen_rows[w] for w in s]), np.concatenate([char_rows[w] for w in s]))
+        for s in samples
+    ]
+    goal = base_right[held].mean()
+    for name in scores:
+        firm, right = figures(name, 0.99)
+        d_firm = [(firm[c].mean() - base_firm[c].mean()) for _, c in samples]
+        d_right = [(right[p].mean() - base_right[p].mean()) for p, _ in samples]
+        best = min(
+            (
+                f[held_chars].mean()
+                for f, r in (figures(name, k) for k in np.arange(0.950, 1.0, 0.001))
+                if r[held].mean() >= goal
+            ),
+            default=float("nan"),
+        )
+        print(
+            f"  {name:<46} non-digits {interval(d_firm)}  read right {interval(d_right)}"
+            f"  best {percent(best)}"
+        )
+
+
+def interval(values) -> str:
+    low, high = np.quantile(values, [0.025, 0.975])
+    return f"{100 * np.mean(values):+5.2f} [{100 * low:+5.2f}, {100 * high:+5.2f}]"
 
 
 def percent(x: float) -> str:
@@ -88,6 +281,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default=str(paths.bundled_checkpoint()))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--placements", type=int, default=5,
+                        help="canvas placements of each drawing, comparing statistics")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=0, help="the kNN bank's and bootstrap's")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     default_pen = REPO.parent / "shared" / "data" / "pen-digits" / "unipen_dev.json.gz"
@@ -136,16 +332,7 @@ def main() -> None:
             continue
         print(f"  ECE {name:<9}: {100 * raw:.2f} points at T=1, {100 * cal:.2f} at T={temperature}")
 
-    print("\nreject statistics compared: held-out non-confusable non-digits above a threshold")
-    print("that keeps 99% of the dev writers' pen digits (before the shape and unsure rules):")
-    dev = (pen.splits == SPLITS[1]) & (pen.kinds != "blank")
-    others = scored & (chars.splits == SPLITS[2]) & (chars.kinds != "blank")
-    held_digits = (pen.splits == SPLITS[2]) & (pen.kinds != "blank")
-    for name, score in STATISTICS.items():
-        threshold = np.quantile(score(pen.logits[dev], temperature), 0.01)
-        passed = (score(chars.logits[others], temperature) >= threshold).mean()
-        kept = (score(pen.logits[held_digits], temperature) >= threshold).mean()
-        print(f"  {name:<46} non-digits {percent(passed)}, held-out digits kept {percent(kept)}")
+    compare_statistics(model, digits, characters, pen, chars, args.placements, args.seed)
 
     images, mnist_labels = load_mnist(paths.default_mnist_dir(None), "test")
     accuracy = evaluate(model, images, mnist_labels).accuracy

@@ -184,17 +184,27 @@ class Readings:
     kinds: np.ndarray  # (N,) verdict kinds
     digits: np.ndarray  # (N,) the verdict's digit, -1 for none
     splits: np.ndarray  # (N,) writer_split of each writer
+    shaped: np.ndarray  # (N,) bool: ruled out by its shape alone (verdict.shape_reason)
+    # layer name -> (N, units) activations of reject_statistics.FEATURE_LAYERS, 0 for blanks
+    features: dict[str, np.ndarray]
 
 
 def read_drawings(model, drawings, writers) -> Readings:
     """Classify drawings through the canvas's path, keeping logits and verdicts."""
-    from .inference import NO_DIGIT, logits_of, predict_from_logits
+    from .inference import NO_DIGIT, predict_from_logits
+    from .reject_statistics import layer_features
+    from .verdict import shape_reason
 
     prepared = [prepare_drawing(d) for d in drawings]
     present = [i for i, p in enumerate(prepared) if p is not None]
-    logits = np.zeros((len(prepared), 10), np.float32)
-    if present:
-        logits[present] = logits_of(model, np.stack([prepared[i].network_input for i in present]))
+    inputs = np.zeros((len(present), 1, INPUT_SIZE, INPUT_SIZE), np.float32)
+    for row, i in enumerate(present):
+        inputs[row] = prepared[i].network_input
+    features = {}
+    for name, values in layer_features(model, inputs).items():
+        features[name] = np.zeros((len(prepared), values.shape[1]), np.float32)  # 0 for blanks
+        features[name][present] = values
+    logits = features.pop("output")
     predictions = [
         NO_DIGIT if p is None else predict_from_logits(row, p, model.rejector)
         for p, row in zip(prepared, logits, strict=True)
@@ -204,6 +214,8 @@ def read_drawings(model, drawings, writers) -> Readings:
         np.array([p.verdict.kind for p in predictions]),
         np.array([-1 if p.verdict.digit is None else p.verdict.digit for p in predictions]),
         np.array([writer_split(w) for w in writers]),
+        np.array([p is not None and shape_reason(p) is not None for p in prepared]),
+        features,
     )
 
 
