@@ -5,7 +5,10 @@ LeNet-5 the way most tutorials write it (pytorch/examples style: nn.Conv2d/AvgPo
 DataLoader over a TensorDataset, batch 64), on the same images, so the ratio is like for like.
 The three are run in turn `--repeat` times and each ratio is taken within a round (runs a minute
 apart at most), so that a shared machine's changing load shifts both sides; the median round is
-printed with the range, and the load average.
+printed with the range, and the load average. Both loops run with the malloc setting of the
+app's training processes (`allocator.keep_freed_memory`: freed blocks are reused rather than
+faulted in again every step), which the plain loop gains from too; `--default-malloc` leaves
+glibc's own.
 
     python benchmarks/bench_core.py [--images 12000] [--threads N] [--repeat 3]
 """
@@ -23,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from lenet_gui.allocator import keep_freed_memory
 from lenet_gui.inference import inspect
 from lenet_gui.model import LeNet5
 from lenet_gui.preprocess import Drawing, prepare_drawing
@@ -110,6 +114,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--default-malloc", action="store_true", help="glibc's own thresholds")
     args = parser.parse_args()
     torch.set_num_threads(1)
     fwd_med, fwd_p95, prep_med, prep_p95 = latency()
@@ -123,6 +128,7 @@ def main() -> None:
     )
 
     torch.set_num_threads(args.threads)
+    malloc = "glibc's default" if args.default_malloc or not keep_freed_memory() else "kept"
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (args.images, 28, 28), dtype=np.uint8)
     images[:, :4] = 0  # the exact pixels do not matter for speed
@@ -136,7 +142,7 @@ def main() -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"training throughput ({args.threads} threads, {args.images} images x {args.epochs} "
-        f"epochs, {args.repeat} rounds; load average {load}):"
+        f"epochs, {args.repeat} rounds; load average {load}; freed memory {malloc}):"
     )
 
     def figure(column: int) -> str:

@@ -265,6 +265,7 @@ def cmd_eval(args) -> int:
 def cmd_train(args) -> int:
     from tqdm import tqdm
 
+    from .allocator import keep_freed_memory
     from .checkpoint import LoadedModel, save_checkpoint
     from .mnist import MnistError, load_mnist
     from .model import LeNet5, LeNet5Config
@@ -273,6 +274,7 @@ def cmd_train(args) -> int:
     if args.train_pen and not args.pen:
         raise SystemExit("error: --train-pen trains on the --pen file: give --pen FILE")
     out = _train_output(args.out)
+    keep_freed_memory()  # this process trains: see allocator.py
     pen_digits = None
     if args.pen:
         from .drawn_digits import load_pen_digits

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .allocator import keep_freed_memory
+
 POST_EVERY_S = 0.1  # the worker sends step updates at most this often
 MNIST_TRAIN_IMAGES = 60_000  # the size of MNIST's training set (LeCun et al. 1998)
 VAL_COUNT = 2_000  # MNIST training images held back for the live validation curve
@@ -614,6 +616,7 @@ def process_main(job: TrainingJob, queue, stop_event) -> None:
     """Entry point of the spawned process: one torch thread, errors sent back as text; it
     exits by itself if the GUI process dies (`exit_with_parent`)."""
     exit_with_parent()
+    keep_freed_memory()  # page faults on every step's maps otherwise (see allocator.py)
     import torch
 
     torch.set_num_threads(max(1, job.torch_threads))

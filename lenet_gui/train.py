@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .fused_trunk import training_scores
 from .model import LeNet5
 from .optimizers import SGD, AdamW
 from .preprocess import BACKGROUND_VALUE, FIELD, INK_VALUE, INPUT_SIZE
@@ -233,8 +234,9 @@ def train(
     if negative_images is not None and len(negative_images) and config.outlier_weight > 0:
         negatives = field_tensor(negative_images).to(device)
 
-    # channels_last: the convolutions run about a quarter faster on CPUs (measured here).
-    model.to(device, memory_format=torch.channels_last).train()
+    # NCHW: `fused_trunk` picks each convolution's memory layout itself; the weight average
+    # that the validation reads is kept in channels_last (`WeightAverage`).
+    model.to(device, memory_format=torch.contiguous_format).train()
     steps = math.ceil(len(x_all) / config.batch_size)
     optimizer = make_optimizer(model, config)
     average = WeightAverage(model, config.ema_decay)
@@ -249,7 +251,7 @@ def train(
                 return TrainResult(
                     False, epoch - 1, time.perf_counter() - start, loss_value, val_accuracy
                 )
-            loss = training_loss(model, model(x), y, config)
+            loss = training_loss(model, training_scores(model, x), y, config)
             if outliers is not None:
                 loss = loss + config.outlier_weight * outlier_loss(model, outliers)
             optimizer.zero_grad()
@@ -311,7 +313,7 @@ def batches(
     shuffle_gen: torch.Generator,
 ) -> Iterator[tuple[int, int, torch.Tensor, torch.Tensor, torch.Tensor | None]]:
     """Every batch of a run, in order, ready for the network: `(epoch, step, x, y, outliers)`,
-    epoch and step 1-based, x (B, 1, 32, 32) network input in channels_last, y (B,) labels,
+    epoch and step 1-based, x (B, 1, 32, 32) network input, y (B,) labels,
     outliers half a batch of augmented non-digits (or None). `x_all` and `negatives` are
     fields (N, 1, 32, 32) as `field_tensor` makes them, uint8 0..255 or float ink 0..1.
 
@@ -342,8 +344,8 @@ def batches(
 
 
 def network_batch(ink: torch.Tensor) -> torch.Tensor:
-    """Ink fields (N, 1, 32, 32) to the network's input scale, in channels_last like the model."""
-    return to_network_input(ink).contiguous(memory_format=torch.channels_last)
+    """Ink fields (N, 1, 32, 32) to the network's input scale, contiguous."""
+    return to_network_input(ink).contiguous()
 
 
 GIL_SWITCH_INTERVAL_S = 0.0005  # while a batch thread runs (see `prefetched`)
@@ -412,7 +414,7 @@ def training_loss(
 def outlier_loss(model: LeNet5, outliers: torch.Tensor) -> torch.Tensor:
     """Outlier exposure: cross-entropy between the output on a batch of (augmented) non-digits,
     network input (N, 1, 32, 32), and the uniform distribution (Hendrycks et al. 2019, eq. 1)."""
-    return -F.log_softmax(model(outliers), 1).mean(1).mean()
+    return -F.log_softmax(training_scores(model, outliers), 1).mean(1).mean()
 
 
 def rbf_loss(scores: torch.Tensor, labels: torch.Tensor, j: float) -> torch.Tensor:
@@ -444,7 +446,9 @@ class WeightAverage:
     def __init__(self, model: LeNet5, decay: float):
         self.decay = decay
         self.updates = 0
-        self.model = copy.deepcopy(model).eval() if decay > 0 else None
+        self.model = None
+        if decay > 0:  # in channels_last, which the validation during training reads faster
+            self.model = copy.deepcopy(model).to(memory_format=torch.channels_last).eval()
 
     @torch.no_grad()
     def update(self, model: LeNet5) -> None:

@@ -54,3 +54,45 @@ def test_large_freed_blocks_do_not_stay_resident():
     if default < 16:
         pytest.skip(f"this C library keeps no freed large blocks anyway ({default:.0f} MB)")
     assert _kept_mb("fixed") < 4
+
+
+# Touches a fresh 8 MB block five times, freeing it in between, and prints the page faults of
+# the last four (each block's pages, when glibc maps it anew or trimmed it from the heap).
+REUSE_PROBE = textwrap.dedent(
+    """
+    import resource, sys
+    from lenet_gui.allocator import keep_freed_memory, return_large_blocks_to_the_system
+
+    if sys.argv[1] == "keep" and not keep_freed_memory():
+        sys.exit("not set")
+    if sys.argv[1] == "return" and not return_large_blocks_to_the_system():
+        sys.exit("not set")
+    faults = []
+    for _ in range(5):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        block = bytearray(8 << 20)  # zero-filled: every page touched
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+        del block
+    print(sum(faults[1:]))
+    """
+)
+
+
+def _reuse_faults(mode: str) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", REUSE_PROBE, mode],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
+def test_a_training_process_reuses_freed_blocks_without_page_faults():
+    """8 MB blocks freed and allocated again: mapped anew each time (over 2,000 faults each) when
+    large blocks go back to the system, reused from the heap when freed memory is kept."""
+    assert _reuse_faults("return") > 4 * 1000
+    assert _reuse_faults("keep") < 100
