@@ -311,3 +311,25 @@ def test_every_tab_fits_the_dock_as_it_opened(explained, settle):
         window.explain.panel.setCurrentIndex(index)
         settle()
         assert dock.width() <= width + 2, window.explain.panel.tabText(index)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_the_heatmap_legend_colours_are_readable_in_light_and_dark_themes(window, draw, dark):
+    """The coloured words "red" and "blue" reach a contrast of 4.5:1 on the dock's background
+    (on a dark theme the fixed dark red and blue were 2.3:1 and 2.6:1)."""
+    import re
+
+    from PySide6.QtGui import QColor
+
+    from lenet_gui.ui import theme
+
+    if dark:
+        window.setPalette(theme.dark_palette())
+    window.explain.toggle_action.trigger()
+    draw(window.canvas, digit_strokes(window.canvas.width(), "seven"))
+    shown_attribution(window, "occlusion", 7, None)
+    legend = window.explain.panel.why.legend
+    colours = re.findall(r"color:\s*(#[0-9a-fA-F]{6})", legend.text())
+    assert len(colours) == 2
+    for colour in colours:
+        assert theme.contrast_ratio(QColor(colour), theme.background(legend)) >= 4.5

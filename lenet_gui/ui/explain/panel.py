@@ -4,6 +4,7 @@ computed (trace), the output layer (RBF prototypes) and the parameter formulas (
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import theme
 from .heatmap import InputExplainView
 from .network_view import NetworkView
 from .output_view import OutputView
@@ -112,9 +114,11 @@ class WhyView(QWidget):
         total = ""
         if attribution.method == "gradient":
             total = " The map sum is the score's change from a blank input."
+        ground = theme.background(self.legend)  # the heatmap's hues, readable on a dark theme
+        red, blue = (theme.readable(QColor(c), ground).name() for c in ("#b2182b", "#2166ac"))
         self.legend.setText(  # the same text again costs nothing (QLabel compares it)
-            f"<span style='color:#b2182b'><b>red</b></span>: pixels that raise {what}; "
-            f"<span style='color:#2166ac'><b>blue</b></span>: pixels that lower it. "
+            f"<span style='color:{red}'><b>red</b></span>: pixels that raise {what}; "
+            f"<span style='color:{blue}'><b>blue</b></span>: pixels that lower it. "
             f"{METHOD_LABELS[attribution.method]}.{total}"
         )
 
