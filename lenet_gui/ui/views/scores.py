@@ -17,6 +17,7 @@ class ProbabilityBars(QWidget):
         super().__init__(parent)
         self._values = np.zeros(10, dtype=np.float32)
         self._highlight: int | None = None
+        self._read = False  # values were given: a reading (a digit, or "Not a digit")
         self._unsure = False
         self.setMouseTracking(True)
         self.setMinimumSize(160, 200)
@@ -34,13 +35,14 @@ class ProbabilityBars(QWidget):
             np.zeros(10, np.float32) if values is None else np.asarray(values, np.float32)
         )
         self._highlight = highlight
+        self._read = values is not None
         self._unsure = unsure
         self._describe()
         self.update()
 
     def _describe(self) -> None:
         """The values as text (they are otherwise only painted): the accessible description."""
-        if self._highlight is None:
+        if not self._read:
             text = "No digit read yet."
         else:
             text = ", ".join(f"{d}: {100 * float(v):.1f}%" for d, v in enumerate(self._values))
@@ -93,14 +95,14 @@ class ProbabilityBars(QWidget):
                 )
             painter.setPen(text_colour if chosen else muted)
             value_rect = QRectF(track.right() + 4, digit * row, value_w, row)
-            text = f"{100 * value:.1f}%" if self._highlight is not None else "–"
+            text = f"{100 * value:.1f}%" if self._read else "–"
             painter.drawText(
                 value_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text
             )
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         digit = int(event.position().y() // self._row_height())
-        if 0 <= digit < 10 and self._highlight is not None:
+        if 0 <= digit < 10 and self._read:
             text = f"digit {digit}: probability {100 * float(self._values[digit]):.2f}%"
             QToolTip.showText(event.globalPosition().toPoint(), text, self)
 
