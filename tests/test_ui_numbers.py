@@ -183,3 +183,14 @@ def test_the_boxes_of_an_opened_image_follow_it_when_the_canvas_is_resized(
     assert canvas.width() < 0.8 * 600 * canvas.height() / 200
     after = tag_lefts_in_image()
     np.testing.assert_allclose(after, before, atol=12)
+
+
+def test_a_digit_of_a_number_is_as_sure_in_the_caption_as_on_its_bar(window, draw, settle):
+    """ "Digit 2 of 2: 0 (99.9% sure)" beside a 99.9% bar, not "(100% sure)"."""
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    draw(canvas, [one(0.5 * h, h), zero(1.3 * h, h)])
+    settle()
+    prediction = window.current_inspection().prediction
+    shown = f"{100 * prediction.probabilities[prediction.digit]:.1f}%"
+    assert f"{prediction.digit} ({shown} sure)" in window.prediction_panel.caption.text()

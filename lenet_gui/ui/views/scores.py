@@ -174,7 +174,7 @@ class PredictionPanel(QWidget):
         self.shown_number = number
         self._fit_digits(number)
         verdict = prediction.verdict
-        read = f"{prediction.digit} ({100 * prediction.confidence:.0f}% sure)"
+        read = f"{prediction.digit} ({100 * prediction.confidence:.1f}% sure)"
         if verdict.kind == "unsure":
             read = f"{prediction.digit}? (not sure: {verdict.reason})"
         elif verdict.kind == "not a digit":
