@@ -108,3 +108,24 @@ def test_the_learning_rate_takes_a_dot_or_a_comma_under_a_german_locale(qtbot):
             assert box.value() == value, typed
     finally:
         QLocale.setDefault(before)
+
+
+def test_about_lists_every_single_key_shortcut(window):
+    """F1's table is where a user finds the keys no menu shows while drawing: every one-key
+    shortcut of the window (a letter, a bracket, the digits that label) is in it."""
+    import re
+
+    from PySide6.QtGui import QAction
+
+    from lenet_gui.ui.views.explanations import ABOUT_HTML
+
+    table = re.sub(r"<[^>]+>", " ", ABOUT_HTML)
+    keys = set()
+    for action in window.findChildren(QAction):
+        for key in action.shortcuts():
+            text = key.toString()
+            if len(text) == 1:  # no modifier: B, E, [, ], K, X, 0-9
+                keys.add("0-9" if text.isdigit() else text)
+    assert {"B", "E", "K", "X", "0-9"} <= keys
+    missing = [k for k in sorted(keys) if not re.search(rf"(?<!\w){re.escape(k)}(?!\w)", table)]
+    assert not missing
