@@ -129,3 +129,24 @@ def test_about_lists_every_single_key_shortcut(window):
     assert {"B", "E", "K", "X", "0-9"} <= keys
     missing = [k for k in sorted(keys) if not re.search(rf"(?<!\w){re.escape(k)}(?!\w)", table)]
     assert not missing
+
+
+def test_a_clicked_cell_of_an_enlarged_map_is_the_keyboards_cell(window, draw, settle):
+    """The outlined cell is the one clicked (and traced), not the top-left one; the arrow
+    keys go on from there."""
+    from conftest import send_mouse
+    from PySide6.QtCore import QEvent
+
+    draw(window.canvas, STROKE)
+    settle()
+    window._on_feature_view_map_clicked("C3", 0)
+    detail = window._details[-1].view
+    detail.setFocus()
+    target = detail._target()
+    cell = target.width() / 10
+    point = (target.left() + 2.5 * cell, target.top() + 3.5 * cell)  # row 3, column 2
+    left = Qt.MouseButton.LeftButton
+    send_mouse(detail, QEvent.Type.MouseButtonPress, point, left, left)
+    send_mouse(detail, QEvent.Type.MouseButtonRelease, point, left, Qt.MouseButton.NoButton)
+    QTest.keyClick(detail, Qt.Key.Key_Right)
+    assert re.fullmatch(r"row 3, column 3: [+-]\d\.\d{3}", detail.accessibleDescription())

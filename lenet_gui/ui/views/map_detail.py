@@ -143,6 +143,8 @@ class ArrayView(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         cell = self._cell_at(event.position())
         if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            self._cursor = cell  # the outlined cell is the one clicked; arrows go on from it
+            self.update()
             self.cell_clicked.emit(*cell)
 
 
