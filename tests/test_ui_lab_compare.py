@@ -48,3 +48,24 @@ def test_compare_dialog_reads_the_drawing_with_both_models(
     assert "junk.pt" in message and "\n" not in message
     assert dialog.other.model.config.output == "rbf"
     dialog.close()
+
+
+def test_choosing_the_other_model_starts_where_models_are(window, monkeypatch):
+    """The file chooser opens on the models saved by "Use this model" when there are any,
+    else on the bundled ones (lenet5.pt, lenet5-rbf.pt), not on an empty home folder."""
+    asked = []
+
+    def answer(parent, title, folder, filters):
+        asked.append(folder)
+        return "", ""
+
+    monkeypatch.setattr(compare_dialog.QFileDialog, "getOpenFileName", answer)
+    window.lab_menu.compare_action.trigger()
+    dialog = window.lab_menu.dialogs["compare"]
+    assert asked[-1] == str(paths.bundled_checkpoint().parent)
+    mine = paths.user_data_dir() / "models"
+    mine.mkdir(parents=True, exist_ok=True)
+    (mine / "lenet5-finetuned-20261129-210825Z.pt").write_bytes(b"")
+    QTest.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
+    assert asked[-1] == str(mine)
+    dialog.close()

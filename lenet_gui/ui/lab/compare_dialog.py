@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import paths
 from ...architecture import LAYER_NAMES
 from ...compare import Comparison, compare
 from ..views.colormap import SQUASH_LIMIT
@@ -37,6 +38,18 @@ def _load(path: str):
         return load_checkpoint(path)
     except CheckpointError as exc:
         raise ValueError(str(exc)) from None
+
+
+def models_folder() -> str:
+    """Where to look for the other model: the models "Use this model" saved, if any, else
+    the bundled ones (the linear and the RBF output LeNet-5)."""
+    try:
+        mine = paths.user_data_dir() / "models"
+    except OSError:  # no data folder: nothing saved there either
+        mine = None
+    if mine is not None and any(mine.glob("*.pt")):
+        return str(mine)
+    return str(paths.bundled_checkpoint().parent)
 
 
 class CompareDialog(LabDialog):
@@ -138,7 +151,7 @@ class CompareDialog(LabDialog):
     def choose_other(self) -> None:
         """Ask for the checkpoint to compare with, and load it."""
         path, _ = QFileDialog.getOpenFileName(
-            self, "Compare with which model?", str(Path.home()), "LeNet-5 checkpoint (*.pt)"
+            self, "Compare with which model?", models_folder(), "LeNet-5 checkpoint (*.pt)"
         )
         if path:
             self.load_other(path)
