@@ -23,7 +23,8 @@ from ..screen_fit import fit_to_screen
 from .archive import ArchiveButtons
 
 THUMB = 48
-COLUMNS = 12
+COLUMNS = 12  # thumbnails a row the dialog opens wide enough for; fewer when narrower
+SPACING = 4
 
 
 def field_pixmap(field: np.ndarray, size: int = THUMB) -> QPixmap:
@@ -58,6 +59,9 @@ class SampleBrowser(QDialog):
         self.setWindowTitle("Own samples")
         self.store = store
         self.buttons: dict[str, QToolButton] = {}
+        self._grids: list[tuple[QGridLayout, list[QToolButton]]] = []  # one per digit
+        self._columns = 0  # thumbnails a row as laid out
+        self._margins = (0, 0)  # the content's left and right margins
         self.counts_label = QLabel()
         self.counts_label.setWordWrap(True)
         self.scroll = QScrollArea()
@@ -86,8 +90,11 @@ class SampleBrowser(QDialog):
         problem = self.store.problem
         self.counts_label.setText(counts_text(counts) + (f"\n{problem}" if problem else ""))
         self.buttons = {}
+        self._grids = []
         content = QWidget()
         layout = QVBoxLayout(content)
+        margins = layout.contentsMargins()
+        self._margins = (margins.left(), margins.right())
         for digit in range(10):
             group = [s for s in samples if s.label == digit]
             if not group:
@@ -95,14 +102,48 @@ class SampleBrowser(QDialog):
             header = QLabel(f"<b>{digit}</b> &nbsp; {len(group)} sample{'s' * (len(group) != 1)}")
             layout.addWidget(header)
             grid = QGridLayout()
-            grid.setSpacing(4)
-            for i, sample in enumerate(group):
-                grid.addWidget(self._thumbnail(sample), i // COLUMNS, i % COLUMNS)
-            grid.setColumnStretch(COLUMNS, 1)
+            grid.setSpacing(SPACING)
+            self._grids.append((grid, [self._thumbnail(sample) for sample in group]))
             layout.addLayout(grid)
         layout.addStretch(1)
+        self._columns = 0
+        self._arrange()
         self.scroll.setWidget(content)
         self._on_selection_changed()
+
+    def _fitting_columns(self) -> int:
+        """As many thumbnails a row as the scroll area shows without scrolling sideways (room
+        kept for the vertical scroll bar)."""
+        if not self.buttons:
+            return COLUMNS
+        cell = next(iter(self.buttons.values())).sizeHint().width() + SPACING
+        room = (
+            self.scroll.width()
+            - 2 * self.scroll.frameWidth()
+            - self.scroll.verticalScrollBar().sizeHint().width()
+            - sum(self._margins)
+            + SPACING
+        )
+        return max(1, room // cell)
+
+    def _arrange(self) -> None:
+        """Lay the thumbnails out in rows of `_fitting_columns()` (again when that changed)."""
+        columns = self._fitting_columns()
+        if columns == self._columns:
+            return
+        for grid, thumbs in self._grids:
+            for thumb in thumbs:
+                grid.removeWidget(thumb)
+            for column in range(max(columns, self._columns) + 1):
+                grid.setColumnStretch(column, 0)
+            for i, thumb in enumerate(thumbs):
+                grid.addWidget(thumb, i // columns, i % columns)
+            grid.setColumnStretch(columns, 1)  # the rows start at the left
+        self._columns = columns
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange()
 
     def _thumbnail(self, sample: Sample) -> QToolButton:
         button = QToolButton()
