@@ -102,10 +102,10 @@ subsample, C5 and F6 combine everything, and the output gives one score per digi
 <tr><td><b>Open image</b></td><td>Ctrl+O, or drop an image onto the canvas</td></tr>
 <tr><td><b>Open model</b></td><td>Ctrl+Shift+O, or drop a .pt file onto the canvas</td></tr>
 <tr><td><b>C1 kernels</b></td><td>K</td></tr>
-<tr><td><b>Explain</b></td><td>X: why this digit, and how each value was computed</td></tr>
-<tr><td><b>Label it</b></td><td>0-9 (a number: type all its digits, then Enter)</td></tr>
-<tr><td><b>Copy / paste</b></td><td>Ctrl+C the drawing / Ctrl+V an image</td></tr>
+<tr><td><b>Explain</b></td><td>X (why, and how)</td></tr>
+<tr><td><b>Label it</b></td><td>0-9; a number: its digits, Enter</td></tr>
+<tr><td><b>Copy / paste</b></td><td>Ctrl+C / Ctrl+V</td></tr>
 </table>
-<p>Hover over a feature map for its values; click it to enlarge. From the keyboard: Tab to the
-maps, arrow keys over a map's cells, Enter enlarges.</p>
+<p>Hover over a feature map for its values; click it to enlarge (keyboard: Tab to the maps,
+arrow keys, Enter).</p>
 """
