@@ -21,7 +21,14 @@ from lenet_gui.preprocess import (
     place_by_centre_of_mass,
     stroke_width,
 )
-from lenet_gui.train import WeightAverage, add_style_strokes, training_loss, warmup_cosine
+from lenet_gui.train import (
+    WeightAverage,
+    _elastic_basis,
+    add_style_strokes,
+    training_loss,
+    warmup_cosine,
+    warp_grid,
+)
 from lenet_gui.train_config import TrainConfig
 
 
@@ -153,3 +160,14 @@ def test_even_stroke_width_brings_thin_and_thick_strokes_to_mnists_width():
     small[2:18, 7:13] = 1.0  # 6 px wide, the target for 20 px is 2.5: thinned...
     thinned = even_stroke_width(small)
     assert 0 < (thinned > 0.5).sum() < (small > 0.5).sum()  # ...but never eroded away
+
+
+def test_the_warp_grid_is_affine_grid_plus_the_interpolated_lattice():
+    """`train.warp_grid` (one matrix product) against the plain construction it replaces."""
+    generator = torch.Generator().manual_seed(3)
+    theta = torch.randn(5, 2, 3, generator=generator) * 0.3
+    lattice = torch.rand(5, 2, 16, generator=generator) * 0.12 - 0.06
+    affine = F.affine_grid(theta, [5, 1, 32, 32], align_corners=False)
+    elastic = (lattice.reshape(10, 16) @ _elastic_basis(32, torch.device("cpu"))).view(5, 2, 32, 32)
+    expected = affine + elastic.permute(0, 2, 3, 1)
+    assert torch.allclose(warp_grid(theta, lattice, 32), expected, atol=1e-6)
