@@ -453,10 +453,10 @@ def cmd_calibrate(args) -> int:
     loaded = _load_model(args.checkpoint)
     try:
         digits, characters = load_pen_digits(args.pen), load_pen_characters(args.negatives)
+        out = _train_output(args.out)
+        rejector = fit_rejector(loaded.model, digits, characters)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
-    out = _train_output(args.out)
-    rejector = fit_rejector(loaded.model, digits, characters)
     loaded.model.rejector = rejector
     meta = loaded.metadata
     out = save_checkpoint(

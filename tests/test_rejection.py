@@ -9,6 +9,7 @@ import pytest
 from lenet_gui.model import LeNet5
 from lenet_gui.negatives import GENERATORS, synthetic_negatives
 from lenet_gui.rejection import (
+    FIT_PLACEMENTS,
     SPLITS,
     fit_rejector,
     load_pen_characters,
@@ -77,6 +78,13 @@ def test_fit_rejector_gives_plain_numbers():
     assert set(rejector) >= {"temperature", "reject_below", "method"}
     assert 0.05 <= rejector["temperature"] <= 20 and 0.2 <= rejector["reject_below"] <= 0.9
     assert all(isinstance(v, (int, float, str)) for v in rejector.values())
+    dev = sum(writer_split(d.writer) == "dev" for d in digits)
+    assert rejector["fitted_on"] == (
+        f"pen digits of the dev writers ({dev} digits, {FIT_PLACEMENTS} canvas placements each)"
+    )
+    train_only = [d for d in digits if writer_split(d.writer) == "train"]
+    with pytest.raises(ValueError, match="no pen digits of the dev writers"):
+        fit_rejector(LeNet5().eval(), train_only, [])
 
 
 def test_pen_digit_fields_hold_only_the_train_writers_digits():
@@ -99,3 +107,19 @@ def test_pen_digit_fields_hold_only_the_train_writers_digits():
     assert x.shape == (30 + len(fields), 32, 32) and x.dtype == np.float32 and len(y) == len(x)
     assert x[0, 12:20, 12:20].min() == 1.0 and x[0, :2].max() == 0  # MNIST padded to 32
     assert w[30:].sum() == pytest.approx(0.25) and w.sum() == pytest.approx(1.0)
+
+
+def test_calibrate_without_dev_writers_digits_is_one_clear_error(tmp_path, capsys):
+    from lenet_gui import cli
+
+    stroke = [[0, 0], [3, 10], [6, 0]]
+    train_writers = [f"w/{i}" for i in range(40) if writer_split(f"w/{i}") == "train"]
+    pen = tmp_path / "pen.json.gz"
+    with gzip.open(pen, "wt") as fh:
+        json.dump([{"label": 1, "writer": w, "strokes": [stroke]} for w in train_writers], fh)
+    out = tmp_path / "calibrated.pt"
+    args = ["calibrate", "--pen", str(pen), "--negatives", str(_characters_file(tmp_path))]
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*args, "--out", str(out)])
+    assert str(stop.value) == "error: no pen digits of the dev writers to fit the rejector on"
+    assert not out.exists()
