@@ -12,8 +12,8 @@ kept out only about a third of the letters drawn among them.
 So, in a reading of two parts or more that holds at least one firm digit, "digit" is taken to be
 DIGIT_ODDS times more likely a priori than for a drawing alone. By Bayes' rule the posterior odds
 grow by the same factor; taking them to be even at the threshold and to follow the log-odds of the
-calibrated top probability, the threshold's log-odds go down by log(DIGIT_ODDS): 0.55 becomes
-0.29. A part is then
+calibrated top probability, the threshold's log-odds go down by log(DIGIT_ODDS): the bundled
+model's 0.50 becomes 0.25. A part is then
 
 - "not a digit" (left out of the number) when the shape rules say so (a dot or blob, a dash), or
   when its top probability is below that lowered threshold;
@@ -36,9 +36,9 @@ from .preprocess import PreparedInput
 from .verdict import Verdict, rejector_settings, shape_reason
 
 # Beside firm digits, a mark is taken to be a digit three times in four. Measured with the
-# bundled model (trained on the train pen writers; its threshold 0.55 becomes 0.29) on the held-out
-# writers' numbers (bench_numbers --writers held-out --marks 200 --odds 1,9): odds 3 keeps 63% of
-# the letters drawn among digits out for 0.2 points of numbers right (95.4%); odds 9 kept 2% out.
+# bundled model (trained on the train pen writers; its threshold 0.50 becomes 0.25) on the held-out
+# writers' numbers (bench_numbers --writers held-out --marks 200 --odds 1,9): odds 3 keeps 58% of
+# the letters drawn among digits out for 0.2 points of numbers right (95.4%); odds 9 kept 1.5%.
 DIGIT_ODDS = 3.0
 
 
