@@ -8,7 +8,10 @@ person would say:
   wider than tall: no digit is), or the network's calibrated top probability is below the
   rejection threshold. The network was trained with outlier exposure (Hendrycks et al. 2019,
   see `rejection.py`): on non-digits its output is pushed to uniform, so a low top probability
-  means "none of these ten".
+  means "none of these ten". Why this statistic: `benchmarks/bench_reject.py` measures the
+  candidates of `reject_statistics.py` (max logit, energy, Mahalanobis and kNN distances in
+  feature space, a logistic combination) in its place on held-out writers; none lets fewer
+  non-digits through without also reading fewer of their digits right.
 - "unsure": a digit, but the runner-up has at least UNSURE_RATIO of the top probability.
 - "digit": otherwise.
 
