@@ -46,7 +46,13 @@ from .lab.menu import LabMenu
 from .lab.onnx_action import OnnxExportAction
 from .model_loader import ModelLoader
 from .retrain.integration import install_retrain
-from .screen_fit import centre_on_screen, elide_status_messages, fit_to_screen, scrolling
+from .screen_fit import (
+    centre_on_screen,
+    elide_status_messages,
+    fit_to_screen,
+    scrolling,
+    text_dialog,
+)
 from .settings import PEN_FRACTION_RANGE, Settings
 from .views.explanations import ABOUT_HTML
 from .views.feature_maps import FeatureMapsView
@@ -784,10 +790,10 @@ class MainWindow(QMainWindow):
             for label, value in describe_loaded(self._loaded)
         )
         text = f"<p>{self._loaded.path}</p><table cellspacing='6'>{rows}</table>"
-        QMessageBox.information(self, f"Model {self._loaded.name}", text)
+        text_dialog(self, f"Model {self._loaded.name}", text)
 
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(self, "About LeNet-5", ABOUT_HTML)
+        text_dialog(self, "About LeNet-5", ABOUT_HTML)
 
     # -- helpers -----------------------------------------------------------------------------
 

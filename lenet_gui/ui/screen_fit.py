@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QScrollArea, QStatusBar, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 # The frame a window manager adds (title bar, borders) before the window is shown and the real
 # one is known: a generous guess so the title bar stays on screen.
@@ -75,6 +85,37 @@ def scrolling(content: QWidget, name: str) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(content)
     return area
+
+
+def text_dialog(parent: QWidget, title: str, html: str) -> QDialog:
+    """A rich-text message (About, a model's details) in a window that fits the screen, the
+    text scrolling when it does not (a QMessageBox grows taller than a 640x480 screen and
+    its OK button is lost below it). Opened without blocking; OK or Esc closes it."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    text = QLabel(html)
+    text.setWordWrap(True)
+    text.setTextFormat(Qt.TextFormat.RichText)
+    text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    text.setContentsMargins(4, 0, 4, 4)
+    icon = QLabel()
+    icon.setPixmap(dialog.windowIcon().pixmap(48, 48))
+    icon.setAlignment(Qt.AlignmentFlag.AlignTop)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+    buttons.accepted.connect(dialog.accept)
+    row = QHBoxLayout()
+    row.addWidget(icon)
+    row.addWidget(scrolling(text, title), 1)
+    layout = QVBoxLayout(dialog)
+    layout.addLayout(row, 1)
+    layout.addWidget(buttons)
+    width = 520
+    height = text.heightForWidth(width - 100) + buttons.sizeHint().height() + 40
+    centre_on_screen(dialog, QSize(width, height))
+    dialog.open()
+    return dialog
 
 
 def elide_status_messages(bar: QStatusBar, permanent: list[QWidget]) -> None:
