@@ -69,3 +69,19 @@ def test_choosing_the_other_model_starts_where_models_are(window, monkeypatch):
     QTest.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
     assert asked[-1] == str(mine)
     dialog.close()
+
+
+def test_the_compare_dialog_fits_a_640x480_screen(window, monkeypatch, settle):
+    """Its readings and maps scroll; the summary and Close stay in view (its minimum was
+    536 px tall, more than a 640x480 screen gives a window)."""
+    chosen = str(paths.bundled_rbf_checkpoint())
+    monkeypatch.setattr(compare_dialog.QFileDialog, "getOpenFileName", lambda *a, **k: (chosen, ""))
+    window.lab_menu.compare_action.trigger()
+    dialog = window.lab_menu.dialogs["compare"]
+    wait_until(lambda: dialog.other is not None)
+    for index in range(dialog.layer_box.count()):
+        dialog.layer_box.setCurrentIndex(index)
+        settle()
+        minimum = dialog.minimumSizeHint()
+        assert minimum.height() <= 440 and minimum.width() <= 624, dialog.layer_box.currentText()
+    dialog.close()

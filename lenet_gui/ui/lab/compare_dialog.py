@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ... import paths
 from ...architecture import LAYER_NAMES
 from ...compare import Comparison, compare
+from ..screen_fit import scrolling
 from ..views.colormap import SQUASH_LIMIT
 from ..views.scores import ProbabilityBars
 from .dialog import LabDialog
@@ -89,11 +90,15 @@ class CompareDialog(LabDialog):
         self.layers_label = QLabel()
         self.layers_label.setWordWrap(True)
 
+        body = QWidget()  # scrolls on a small screen; the summary and Close stay in view
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        body_layout.addLayout(scores, 2)
+        for row in (self.first_row, self.second_row, self.difference_row):
+            body_layout.addWidget(row, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addLayout(scores, 2)
-        for row in (self.first_row, self.second_row, self.difference_row):
-            layout.addWidget(row, 1)
+        layout.addWidget(scrolling(body, "The two readings and maps"), 1)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.layers_label)
         layout.addLayout(self.button_row())
