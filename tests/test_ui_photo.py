@@ -99,3 +99,19 @@ def test_a_click_is_no_region(qtbot, tmp_path):
     qtbot.addWidget(dialog)
     drag(dialog.image_label, [(50, 50), (52, 51)])
     assert dialog.box() is None
+
+
+def test_the_region_dialog_fits_a_640x480_screen(qtbot, monkeypatch):
+    """A 640x480 photo is shown smaller there, so OK and Cancel stay on the screen (the
+    dialog was 662x552)."""
+    from PySide6.QtCore import QRect
+
+    from lenet_gui.strokes import Picture
+    from lenet_gui.ui import screen_fit
+    from lenet_gui.ui.region_dialog import RegionDialog
+
+    monkeypatch.setattr(screen_fit, "available_area", lambda window: QRect(0, 0, 640, 480))
+    dialog = RegionDialog(Picture.from_image(Image.new("RGB", (640, 480), "white")))
+    qtbot.addWidget(dialog)
+    size, frame = dialog.sizeHint(), screen_fit.FRAME_GUESS
+    assert size.width() + frame.width() <= 640 and size.height() + frame.height() <= 480

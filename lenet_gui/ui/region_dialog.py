@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from ..strokes import Picture
+from .screen_fit import fitted_size
 
 SHOWN = QSize(720, 480)  # the image is shown at most this large in the dialog
+CHROME = QSize(30, 80)  # what the dialog adds around the image: margins, the hint, the buttons
 MIN_SIDE = 8  # a drag smaller than this (screen pixels) is a click, not a region
 
 
@@ -83,8 +85,13 @@ class RegionDialog(QDialog):
         rgba = picture.image
         image = QImage(rgba.tobytes(), rgba.width, rgba.height, 4 * rgba.width,
                        QImage.Format.Format_RGBA8888).copy()  # fmt: skip
+        room = fitted_size(self, QSize(10_000, 10_000))  # the screen, less the window frame
+        shown = QSize(
+            min(SHOWN.width(), room.width() - CHROME.width()),
+            min(SHOWN.height(), room.height() - CHROME.height()),
+        )  # so that the hint and the buttons stay on a small screen too
         pixmap = QPixmap.fromImage(image).scaled(
-            SHOWN, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            shown, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
         self.image_label = _RegionLabel(pixmap, self)
         hint = QLabel("Drag a box around the digit; only that part is read.")
