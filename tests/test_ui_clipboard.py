@@ -38,6 +38,7 @@ def test_pasting_an_image_classifies_it(window, tmp_path, settle):
     settle()
     assert window.canvas.has_backdrop()
     assert window.current_inspection().prediction.digit == 1
+    assert window.statusBar().currentMessage() == "Reading the pasted image"  # said once
 
 
 def test_pasting_text_says_there_is_no_image(window):

@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         """Put an image on the canvas (one undo step) and classify it, as Open image does."""
         self.canvas.open_picture(picture)
         self._chosen = None
-        self.statusBar().showMessage(f"Classifying the image {picture.name}", 5000)
+        self.statusBar().showMessage(f"Reading {picture.name}", 5000)  # "the pasted image"
         self.classify_now()
 
     def open_model_file(self, path: str | Path) -> bool:
