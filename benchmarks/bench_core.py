@@ -3,12 +3,15 @@
 Training throughput is measured in one run for lenet-gui's `train` and for a plain PyTorch
 LeNet-5 the way most tutorials write it (pytorch/examples style: nn.Conv2d/AvgPool2d layers, a
 DataLoader over a TensorDataset, batch 64), on the same images, so the ratio is like for like.
-The three are run in turn `--repeat` times and each ratio is taken within a round (runs a minute
-apart at most), so that a shared machine's changing load shifts both sides; the median round is
-printed with the range, and the load average. Both loops run with the malloc setting of the
-app's training processes (`allocator.keep_freed_memory`: freed blocks are reused rather than
-faulted in again every step), which the plain loop gains from too; `--default-malloc` leaves
-glibc's own.
+The trainings are run in turn `--repeat` times and each ratio is taken within a round (runs a
+minute apart at most), so that a shared machine's changing load shifts both sides; the median
+round is printed with the range, and the load average.
+
+Each training runs in a fresh process, as it does for real: the plain loop as a script would,
+with glibc's malloc as it comes; lenet-gui's as the app's training processes run it, with freed
+memory kept for reuse (`allocator.keep_freed_memory`; without it the page faults of every step
+depend on what the process allocated before). The plain loop is also run with that setting,
+and lenet-gui's ratios are given against both.
 
     python benchmarks/bench_core.py [--images 12000] [--threads N] [--repeat 3]
 """
@@ -16,6 +19,7 @@ glibc's own.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
 import time
@@ -114,7 +118,6 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--default-malloc", action="store_true", help="glibc's own thresholds")
     args = parser.parse_args()
     torch.set_num_threads(1)
     fwd_med, fwd_p95, prep_med, prep_p95 = latency()
@@ -127,22 +130,19 @@ def main() -> None:
         f"p95 {prep_p95:.3f} ms"
     )
 
-    torch.set_num_threads(args.threads)
-    malloc = "glibc's default" if args.default_malloc or not keep_freed_memory() else "kept"
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, (args.images, 28, 28), dtype=np.uint8)
-    images[:, :4] = 0  # the exact pixels do not matter for speed
-    labels = rng.integers(0, 10, args.images).astype(np.int64)
+    columns = (("plain", False), ("plain", True), ("ours", True), ("augmented", True))
     rounds = []
     for _ in range(args.repeat):
-        plain = plain_training(images, labels, args.epochs)
-        ours = ours_training(images, labels, args.epochs, augment=False)
-        ours_aug = ours_training(images, labels, args.epochs, augment=True)
-        rounds.append((plain, ours, ours_aug))
+        rounds.append(
+            [
+                in_fresh_process(kind, args.images, args.epochs, args.threads, keep)
+                for kind, keep in columns
+            ]
+        )
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"training throughput ({args.threads} threads, {args.images} images x {args.epochs} "
-        f"epochs, {args.repeat} rounds; load average {load}; freed memory {malloc}):"
+        f"epochs, {args.repeat} rounds, a fresh process each; load average {load}):"
     )
 
     def figure(column: int) -> str:
@@ -151,13 +151,37 @@ def main() -> None:
         low, high = values[0], values[-1]
         return f"{median:6.0f} images/s ({low:.0f}-{high:.0f}), {60000 / median:4.1f} s/epoch"
 
-    def ratio(column: int) -> str:
-        values = sorted(r[column] / r[0] for r in rounds)
-        return f"{statistics.median(values):.2f}x plain ({values[0]:.2f}-{values[-1]:.2f})"
+    def ratio(column: int, base: int) -> str:
+        values = sorted(r[column] / r[base] for r in rounds)
+        return f"{statistics.median(values):.2f}x ({values[0]:.2f}-{values[-1]:.2f})"
 
-    print(f"  plain PyTorch LeNet-5, DataLoader, batch 64: {figure(0)}")
-    print(f"  lenet-gui train, no augmentation:            {figure(1)}  {ratio(1)}")
-    print(f"  lenet-gui train, with augmentation:          {figure(2)}  {ratio(2)}")
+    print(f"  plain PyTorch LeNet-5, DataLoader, batch 64:   {figure(0)}")
+    print(f"  the same, freed memory kept:                   {figure(1)}")
+    for column, name in ((2, "no augmentation:  "), (3, "with augmentation:")):
+        print(
+            f"  lenet-gui train, {name}             {figure(column)}  "
+            f"{ratio(column, 0)} plain, {ratio(column, 1)} plain with memory kept"
+        )
+
+
+def measured(kind: str, count: int, epochs: int, threads: int, keep: bool) -> float:
+    """Images per second of one training ("plain", "ours" or "augmented") in this process."""
+    torch.set_num_threads(threads)
+    if keep and not keep_freed_memory():
+        print("(glibc's malloc thresholds could not be set here)")
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (count, 28, 28), dtype=np.uint8)
+    images[:, :4] = 0  # the exact pixels do not matter for speed
+    labels = rng.integers(0, 10, count).astype(np.int64)
+    if kind == "plain":
+        return plain_training(images, labels, epochs)
+    return ours_training(images, labels, epochs, augment=kind == "augmented")
+
+
+def in_fresh_process(*args) -> float:
+    """`measured(*args)` in a process started for it ("spawn": nothing inherited)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(measured, args)
 
 
 if __name__ == "__main__":
