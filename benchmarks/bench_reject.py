@@ -62,7 +62,7 @@ from lenet_gui.rejection import (  # noqa: E402
     read_pen_digits,
 )
 from lenet_gui.train import evaluate, ink_fields, to_network_input  # noqa: E402
-from lenet_gui.verdict import UNSURE_RATIO, rejector_settings  # noqa: E402
+from lenet_gui.verdict import FIRM_PROBABILITY, UNSURE_RATIO, rejector_settings  # noqa: E402
 
 # The dev writers' share of pen digits each statistic's threshold keeps, in the comparison.
 KEEP_SHARES = (0.995, 0.99, 0.985)
@@ -107,11 +107,12 @@ def pooled(readings, labels, writers, temperature) -> Pooled:
 
 def outcomes(data: Pooled, score: np.ndarray, threshold: float):
     """What the verdict's rules give with `score` in place of its statistic (verdict.decide:
-    blank, then the shape rules, then the threshold, then the unsure band): (firm, read) where
-    firm (N,) is a firm digit and read (N,) is the verdict's digit (-1 for none)."""
+    blank, then the shape rules, then the threshold, then the unsure band: a close runner-up or
+    a top probability below FIRM_PROBABILITY): (firm, read) where firm (N,) is a firm digit and
+    read (N,) is the verdict's digit (-1 for none)."""
     rejected = data.blank | data.shaped | (score < threshold)
     top = np.sort(data.probs, axis=1)
-    unsure = top[:, -2] >= UNSURE_RATIO * top[:, -1]
+    unsure = (top[:, -2] >= UNSURE_RATIO * top[:, -1]) | (top[:, -1] < FIRM_PROBABILITY)
     read = np.where(rejected, -1, data.probs.argmax(1))
     return ~rejected & ~unsure, read
 

@@ -12,8 +12,12 @@ person would say:
   candidates of `reject_statistics.py` (max logit, energy, Mahalanobis and kNN distances in
   feature space, a logistic combination) in its place on held-out writers; none lets fewer
   non-digits through without also reading fewer of their digits right.
-- "unsure": a digit, but the runner-up has at least UNSURE_RATIO of the top probability.
-- "digit": otherwise.
+- "unsure": a digit, but not one to state firmly: the runner-up has at least UNSURE_RATIO of
+  the top probability (two close candidates), or the calibrated top probability is below
+  FIRM_PROBABILITY (no candidate likely enough). This is Chow's reject option with two
+  thresholds ("On optimum recognition error and reject tradeoff", IEEE Trans. IT, 1970): a
+  low one for "none of these", a higher one below which the best guess is shown but not stated.
+- "digit": otherwise: calibrated, a firm reading is right at least nine times in ten.
 
 The probabilities are calibrated: the logits are divided by a temperature fitted on held-out
 pen digits (Guo et al. 2017, "On Calibration of Modern Neural Networks"), so "90%" is right
@@ -34,6 +38,10 @@ KINDS = ("digit", "unsure", "not a digit", "blank")
 
 # The runner-up has at least this share of the top probability: two close candidates.
 UNSURE_RATIO = 0.35
+# A firm digit needs at least this calibrated top probability: stated only when it is right at
+# least nine times in ten. Not fitted: it is what "firm" means once the probabilities are
+# calibrated. Below it (and above the rejection threshold) the reading is "unsure".
+FIRM_PROBABILITY = 0.9
 # Shape rules, on the ink before it is fitted (`PreparedInput.aspect`, `.stroke_fraction`):
 # a mark whose stroke is this wide relative to its size is a dot or a blob ...
 BLOB_STROKE_FRACTION = 0.3
@@ -111,5 +119,8 @@ def decide(
         return Verdict("not a digit", None, probs, top, reason)
     if probs[runner_up] >= UNSURE_RATIO * top:
         reason = f"{best} ({top:.2f}) or {runner_up} ({float(probs[runner_up]):.2f})"
+        return Verdict("unsure", best, probs, top, reason)
+    if top < FIRM_PROBABILITY:
+        reason = f"{best} at {top:.2f}, below the {FIRM_PROBABILITY:.2f} a firm reading needs"
         return Verdict("unsure", best, probs, top, reason)
     return Verdict("digit", best, probs, top, f"top probability {top:.2f}")

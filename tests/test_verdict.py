@@ -12,7 +12,7 @@ from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
 from lenet_gui.inference import classify_drawings
 from lenet_gui.model import LeNet5
 from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.verdict import FALLBACK, Verdict, decide, rejector_settings
+from lenet_gui.verdict import FALLBACK, FIRM_PROBABILITY, Verdict, decide, rejector_settings
 
 SEVEN = Drawing(280, 280, (((60.0, 50.0), (180.0, 50.0), (110.0, 230.0)),))
 CLICK = Drawing(280, 280, (((140.0, 140.0),),))
@@ -30,6 +30,20 @@ def test_kinds_from_logits_with_a_rejector():
     close = decide(np.array([0, 0, 0, 5, 0, 0, 0, 0, 4.6, 0.0]), prepared, {"reject_below": 0.3})
     assert close.kind == "unsure" and close.digit == 3 and not close.is_firm
     assert decide(None, None, rejector).kind == "blank"
+
+
+def test_a_likely_but_not_firm_reading_is_unsure_with_its_best_digit():
+    """Between the rejection threshold and FIRM_PROBABILITY (Chow's two thresholds) the best
+    guess is shown as unsure, even with no close runner-up."""
+    prepared = prepare_drawing(SEVEN)
+    rejector = {"temperature": 1.0, "reject_below": 0.3}
+    logits = np.zeros(10)
+    logits[7] = 3.0  # top 0.69, runner-up 0.03: no close candidate
+    middling = decide(logits, prepared, rejector)
+    assert middling.kind == "unsure" and middling.digit == 7 and not middling.is_firm
+    assert f"{FIRM_PROBABILITY:.2f}" in middling.reason
+    logits[7] = np.log(9 * FIRM_PROBABILITY / (1 - FIRM_PROBABILITY)) + 0.01  # just above it
+    assert decide(logits, prepared, rejector).kind == "digit"
 
 
 def test_temperature_changes_probabilities_not_the_digit():
@@ -160,7 +174,6 @@ def shape_drawing(name: str) -> Drawing:
 # Shapes the bundled model still gives a firm digit (README, "Photos, scans and not a digit").
 STILL_FIRM = {
     "letter A": "known: read as 4 (94%) by the bundled model",
-    "square": "known: read as 0 (57%) by the bundled model",
     "letter B": "known: read as 8 (99%); B is among the data's confusable letters (a person "
     "may read a handwritten B as 8), so it is not a training negative",
 }
