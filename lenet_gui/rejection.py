@@ -172,6 +172,8 @@ def mix_pen_digits(
     )
 
 
+# The rejector dict's "method" (checkpoint.py stores the dict as it is).
+REJECTOR_METHOD = "temperature-scaled softmax; not a digit below a threshold on its top"
 # The rejection threshold keeps this share of the dev writers' pen digits (not rejected).
 KEEP_DIGITS = 0.99
 
@@ -257,7 +259,7 @@ def fit_rejector(model, digits, characters: list[PenCharacter]) -> dict:
     top = softmax(logits[read], temperature).max(axis=1)
     threshold = float(np.clip(np.quantile(top, 1.0 - KEEP_DIGITS), 0.2, 0.9))
     return {
-        "method": "temperature-scaled softmax; not a digit below a threshold on its top",
+        "method": REJECTOR_METHOD,
         "temperature": round(temperature, 4),
         "reject_below": round(threshold, 4),
         "keep_digits": KEEP_DIGITS,

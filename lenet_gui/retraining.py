@@ -142,6 +142,9 @@ class TrainingOutcome:
     user_after: float | None = None
     user_holdout: int = 0
     notes: dict = field(default_factory=dict)
+    # The trained model's rejector (verdict.py), fitted on the run's validation split
+    # (`fit_validation_rejector`); None when the run had none (then verdict.FALLBACK).
+    rejector: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -473,6 +476,51 @@ def final_evaluation(
     return TrainingOutcome(**outcome)
 
 
+# Fewer validation images than this fit no temperature: with 10 held-out samples all read right,
+# or nearly, T says nothing about the next drawing.
+MIN_CALIBRATION_IMAGES = 100
+
+
+def fit_validation_rejector(model, data: TrainingData) -> dict | None:
+    """The trained model's rejector: its temperature fitted on the run's validation split (the
+    MNIST training digits held back and the user's held-out samples: never trained on) with
+    `calibration.fit_temperature`, as `rejection.fit_rejector` fits it on the dev writers' pen
+    digits; the threshold stays the general verdict.FALLBACK one (no pen digits to fit it on).
+    Without label smoothing's cap, "99%" then means what it says. None (verdict.FALLBACK) with
+    fewer than MIN_CALIBRATION_IMAGES validation images, or none read wrong: then the
+    likelihood has no minimum and T would run to its bound, making every reading 100% sure."""
+    from .calibration import fit_temperature
+    from .inference import logits_of
+    from .rejection import REJECTOR_METHOD
+    from .train import ink_fields, to_network_input
+    from .verdict import FALLBACK
+
+    parts = []
+    if data.val_images is not None and len(data.val_images):
+        parts.append((data.val_images, data.val_labels, "MNIST training digits held back"))
+    if data.holdout_count:
+        parts.append((data.holdout_images, data.holdout_labels, "held-out samples of your own"))
+    if not parts:
+        return None
+    labels = np.concatenate([np.asarray(y, np.int64) for _, y, _ in parts])
+    if len(labels) < MIN_CALIBRATION_IMAGES:
+        return None
+    inputs = np.concatenate([to_network_input(ink_fields(x)).numpy() for x, _, _ in parts])
+    logits = logits_of(model, inputs)
+    if np.all(logits.argmax(axis=1) == labels):
+        return None
+    temperature = fit_temperature(logits, labels)
+    return {
+        "method": REJECTOR_METHOD,
+        "temperature": round(temperature, 4),
+        "reject_below": FALLBACK["reject_below"],
+        "fitted_on": "the retrain run's validation split: "
+        + " and ".join(f"{len(y):,} {what}" for _, y, what in parts)
+        + "; temperature only, the threshold is the general one",
+        "validation_images": len(labels),
+    }
+
+
 def build_model(job: TrainingJob):
     """A fresh LeNet5 of `job.model_args`, seeded (a run from scratch starts from the same
     weights), with `job.base_state` loaded when fine-tuning."""
@@ -531,8 +579,12 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
     model.to(memory_format=torch.channels_last)
     outcome = final_evaluation(model, data, job, result.seconds, user_before)
     end = Snapshot(total_steps, float(job.config.epochs), outcome.state)
+    post(StatusMessage("Calibrating: fitting the temperature on the validation images..."))
     outcome = dataclasses.replace(
-        outcome, snapshots=(*snapshots, end), curves=reporter.curve_points()
+        outcome,
+        snapshots=(*snapshots, end),
+        curves=reporter.curve_points(),
+        rejector=fit_validation_rejector(model, data),
     )
     post(TrainingCancelled() if should_stop() else outcome)
 
@@ -666,6 +718,7 @@ def save_trained(
     replay = with_replay and bool(o.snapshots)  # the last snapshot ends the run
     model = LeNet5(LeNet5Config(**o.model_args))
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in o.state.items()})
+    model.rejector = dict(o.rejector) if o.rejector else None  # kept in the checkpoint
     metrics = {
         MNIST_TEST_ACCURACY: o.mnist_test_accuracy,
         USER_HOLDOUT_BEFORE: o.user_before,

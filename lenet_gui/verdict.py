@@ -22,8 +22,10 @@ person would say:
 The probabilities are calibrated: the logits are divided by a temperature fitted on held-out
 pen digits (Guo et al. 2017, "On Calibration of Modern Neural Networks"), so "90%" is right
 about nine times in ten. Temperature and threshold are stored in the checkpoint as a plain dict
-(`rejector`, see `checkpoint.py`); a checkpoint without them (older, or retrained in the app)
-uses FALLBACK: temperature 1, not a digit below a top probability of 0.5.
+(`rejector`, see `checkpoint.py`); a checkpoint without them (older ones) uses FALLBACK:
+temperature 1, not a digit below a top probability of 0.5. A model retrained in the app has its
+temperature fitted on the run's validation images and FALLBACK's threshold
+(`retraining.fit_validation_rejector`).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ BLOB_STROKE_FRACTION = 0.3
 # ... and one less tall than this share of its width is a dash (the flattest digits, a wide 2
 # or 7, are about as tall as wide).
 DASH_ASPECT = 0.3
-# Without a fitted rejector (older checkpoints, models retrained in the app).
+# Without a fitted rejector (older checkpoints; a retrained model's threshold).
 FALLBACK = {"temperature": 1.0, "reject_below": 0.5}
 
 

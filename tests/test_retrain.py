@@ -92,10 +92,12 @@ def test_a_short_run_reports_progress_draws_curves_and_improves_the_model(qtbot,
     assert "MNIST test accuracy" in dialog.results.summary.text()
     assert dialog.results.confusion.item(0, 10) is not None
     assert dialog.use_button.isEnabled() and dialog.save_button.isEnabled()
-    assert "general threshold (50%)" in dialog.status.text()  # the rejector is not refitted
+    assert "general threshold (50%)" in dialog.status.text()  # the threshold is not refitted
+    assert "temperature fitted on 2,000 validation images" in dialog.status.text()
 
     trained = dialog.save_as(tmp_path / "trained.pt")
-    assert trained.model.rejector is None
+    assert trained.model.rejector == dialog.outcome.rejector
+    assert trained.model.rejector["temperature"] != 1.0  # verdict.FALLBACK's, before
     images, labels = load_mnist(mnist_dir(), "test")
     before = evaluate(start.model, images[:1000], labels[:1000]).accuracy
     after = evaluate(trained.model, images[:1000], labels[:1000]).accuracy

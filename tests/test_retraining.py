@@ -208,3 +208,65 @@ def test_progress_reporter_rate_limits_steps_and_evaluates_each_epoch(monkeypatc
 def test_the_defaults_differ_for_fine_tuning_and_from_scratch():
     assert not FINE_TUNE.from_scratch and FROM_SCRATCH.from_scratch
     assert FROM_SCRATCH.learning_rate > FINE_TUNE.learning_rate
+
+
+def test_a_run_fits_its_temperature_on_the_validation_split_and_a_saved_model_keeps_it(
+    tmp_path,
+):
+    """Label smoothing caps the top probability near 96%: the run's rejector divides the logits
+    by a temperature fitted on its validation split (MNIST training digits held back), so the
+    saved model's probabilities are calibrated, not those of verdict.FALLBACK (T = 1)."""
+    import torch
+
+    from lenet_gui.calibration import fit_temperature
+    from lenet_gui.checkpoint import load_checkpoint
+    from lenet_gui.inference import logits_of
+    from lenet_gui.retraining import build_model, save_trained
+    from lenet_gui.train import ink_fields, to_network_input
+    from lenet_gui.verdict import FALLBACK
+
+    folder = str(mnist_dir())
+    config = TrainConfig(epochs=1, batch_size=32, augment=False)
+    job = TrainingJob(config, {}, None, folder, mnist_train_count=300, val_count=200,
+                      test_count=100)  # fmt: skip
+    messages: list = []
+    run_training(job, messages.append, lambda: False)
+    outcome = messages[-1]
+    assert isinstance(outcome, TrainingOutcome)
+    rejector = outcome.rejector
+    assert rejector["temperature"] != 1.0 and rejector["reject_below"] == 0.5
+    assert rejector["validation_images"] == 200 and "200 MNIST" in rejector["fitted_on"]
+    # The temperature is the NLL's minimum on exactly those 200 validation digits.
+    model = build_model(job)
+    model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in outcome.state.items()})
+    data = load_training_data(job, lambda m: None)
+    logits = logits_of(model, to_network_input(ink_fields(data.val_images)).numpy())
+    assert rejector["temperature"] == pytest.approx(
+        fit_temperature(logits, data.val_labels), rel=1e-3
+    )
+    saved = save_trained(job, outcome, tmp_path / "retrained.pt")
+    assert saved.model.rejector == rejector
+    reloaded = load_checkpoint(tmp_path / "retrained.pt").model.rejector
+    assert reloaded["temperature"] != FALLBACK["temperature"]
+
+
+def test_too_few_validation_images_or_none_read_wrong_fit_no_temperature(samples):
+    """10 held-out samples say nothing of the next drawing; all read right, the likelihood has
+    no minimum (T would go to its bound and every reading be 100% sure): verdict.FALLBACK."""
+    from lenet_gui.model import LeNet5
+    from lenet_gui.retraining import MIN_CALIBRATION_IMAGES, TrainingData, fit_validation_rejector
+    from lenet_gui.train import ink_fields, to_network_input
+
+    model = LeNet5()
+    few = load_training_data(tiny_job(samples), lambda m: None)
+    assert few.holdout_count < MIN_CALIBRATION_IMAGES
+    assert fit_validation_rejector(model, few) is None
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (MIN_CALIBRATION_IMAGES, 32, 32), dtype=np.uint8)
+    read = model.eval()(to_network_input(ink_fields(images))).argmax(1).numpy()
+    all_right = TrainingData(images, read, None, holdout_images=images, holdout_labels=read)
+    assert fit_validation_rejector(model, all_right) is None
+    some_wrong = TrainingData(images, read, None, holdout_images=images,
+                              holdout_labels=(read + 1) % 10)  # fmt: skip
+    fitted = fit_validation_rejector(model, some_wrong)
+    assert fitted is not None and "100 held-out samples" in fitted["fitted_on"]

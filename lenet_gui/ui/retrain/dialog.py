@@ -68,6 +68,17 @@ from .training_worker import DEFAULT_MODE, TrainingWorker
 RESULTS_MIN_WIDTH = 440
 
 
+def calibration_text(outcome) -> str:
+    """What the trained model's probabilities and "not a digit" rest on (its rejector)."""
+    threshold = FALLBACK["reject_below"]
+    rejector = outcome.rejector
+    said = f'With it, "not a digit" uses a general threshold ({threshold:.0%}), '
+    if not rejector:
+        return said + "and its probabilities are not calibrated (too few validation images)."
+    images = plural(int(rejector.get("validation_images", 0)), "validation image")
+    return said + f"on probabilities calibrated by a temperature fitted on {images}."
+
+
 class RetrainDialog(QDialog):
     """Emits `model_accepted(LoadedModel)` when the user chooses "Use this model"."""
 
@@ -517,10 +528,8 @@ class RetrainDialog(QDialog):
             self.qsettings.setValue("retrain/overhead", max(0.0, wall - outcome.seconds))
         self.progress.setValue(1000)
         self.progress_label.setText(f"Done in {duration_text(outcome.seconds)}")
-        threshold = FALLBACK["reject_below"]
         self.status.setText(
-            'Finished. Use this model, or save it, or train again. With it, "not a digit" '
-            f"uses a general threshold ({threshold:.0%}), not one calibrated to its weights."
+            "Finished. Use this model, or save it, or train again. " + calibration_text(outcome)
         )
         self._show_outcome(outcome)
         self._set_running(False)
