@@ -7,6 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
+from ...verdict import FIRM_PROBABILITY, UNSURE_RATIO
 from .. import theme
 
 
@@ -213,10 +214,12 @@ class PredictionPanel(QWidget):
             return
         if prediction.unsure:
             runner_up = int(np.argsort(probs)[-2])
-            caption = (
-                f"Not sure: maybe {digit} ({100 * probs[digit]:.0f}%)\n"
+            second = (
                 f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
+                if probs[runner_up] >= UNSURE_RATIO * probs[digit]
+                else f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
             )
+            caption = f"Not sure: maybe {digit} ({100 * probs[digit]:.0f}%)\n{second}"
             self._set(f"{digit}?", "unsure", caption)
         else:
             self._set(str(digit), "sure", f"{100 * prediction.confidence:.1f}% sure")

@@ -1,0 +1,42 @@
+"""The prediction panel says why a reading is unsure: two close candidates, or no firm one."""
+
+import numpy as np
+
+from lenet_gui.inference import Prediction
+from lenet_gui.preprocess import Drawing, prepare_drawing
+from lenet_gui.ui.views.scores import PredictionPanel
+from lenet_gui.verdict import decide
+
+SEVEN = Drawing(280, 280, (((60.0, 50.0), (180.0, 50.0), (110.0, 230.0)),))
+REJECTOR = {"temperature": 1.0, "reject_below": 0.3}
+
+
+def shown(qtbot, logits):
+    panel = PredictionPanel()
+    qtbot.addWidget(panel)
+    verdict = decide(np.asarray(logits, float), prepare_drawing(SEVEN), REJECTOR)
+    panel.show_prediction(Prediction(verdict.digit, verdict.probabilities, verdict))
+    return verdict, panel
+
+
+def test_two_close_candidates_name_the_runner_up(qtbot):
+    verdict, panel = shown(qtbot, [0, 0, 0, 5, 0, 0, 0, 0, 4.6, 0])
+    assert verdict.kind == "unsure"
+    assert panel.digit_label.text() == "3?"
+    assert panel.caption.text().startswith("Not sure: maybe 3 (")
+    assert "\nor 8 (" in panel.caption.text()
+
+
+def test_a_likely_but_not_firm_reading_says_what_a_firm_one_needs(qtbot):
+    logits = np.zeros(10)
+    logits[7] = 3.0  # 69%, runner-up 3%
+    verdict, panel = shown(qtbot, logits)
+    assert verdict.kind == "unsure"
+    assert panel.digit_label.text() == "7?"
+    assert panel.caption.text() == "Not sure: maybe 7 (69%)\n(a firm reading needs 90%)"
+
+
+def test_a_firm_reading_is_stated(qtbot):
+    verdict, panel = shown(qtbot, np.eye(10)[7] * 10)
+    assert verdict.kind == "digit" and panel.digit_label.text() == "7"
+    assert panel.caption.text().endswith("% sure")
