@@ -229,6 +229,37 @@ def test_closing_mid_run_stops_the_worker_and_writes_nothing(qtbot, window):
     assert not models.exists() or list(models.iterdir()) == []
 
 
+def test_escape_or_close_mid_run_asks_before_discarding_the_run(qtbot, monkeypatch):
+    dialog = RetrainDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    mnist_only(dialog, images=20_000, epochs=5)
+    dialog.start_training()
+    wait_for_first_update(qtbot, dialog)
+    runner = dialog.worker._runner
+    asked: list = []
+
+    def answer(choice):
+        def question(*args, **kwargs):
+            asked.append(args[2])
+            return choice
+
+        return question
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert asked == ["Stop training and discard this run?"]
+    assert dialog.isVisible() and dialog.is_training() and runner.is_alive()  # trains on
+    dialog.close()  # the title bar's close button: the same question
+    assert len(asked) == 2 and dialog.isVisible() and dialog.is_training()
+
+    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    QTest.keyClick(dialog, Qt.Key.Key_Escape)
+    assert len(asked) == 3 and not dialog.isVisible()
+    assert not dialog.is_training() and not runner.is_alive()
+    assert multiprocessing.active_children() == []
+
+
 @pytest.mark.parametrize("mode", ["process", "thread"])
 def test_a_failing_run_reports_the_error_instead_of_hanging(qtbot, tmp_path, mode):
     dialog = RetrainDialog(None, mode=mode)

@@ -104,6 +104,7 @@ class RetrainDialog(QDialog):
         self.outcome = None  # TrainingOutcome of the last finished run
         self.trained = None  # LoadedModel saved from it
         self._kept = False  # the last outcome was used or saved: closing loses nothing
+        self._closing_anyway = False  # quitting the app: close without asking
         self._before: dict[str, float | None] = {}
         self._samples_cache: list = []
         self._last_pace: tuple[str, float] | None = None
@@ -644,6 +645,21 @@ class RetrainDialog(QDialog):
         return self.outcome is not None and not self._kept and not self.is_training()
 
     def _may_close(self) -> bool:
+        """Ask before a close (Escape, Close, the title bar's button) throws work away: a run
+        still going, or a trained model neither used nor saved."""
+        if self._closing_anyway:
+            return True
+        if self.is_training():
+            answer = QMessageBox.question(
+                self,
+                "Stop training?",
+                "Stop training and discard this run?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            # The run may have ended while the question was open: its model is discarded too.
+            self._kept = self._kept or answer == QMessageBox.StandardButton.Yes
+            return answer == QMessageBox.StandardButton.Yes
         if not self.has_unkept_model():
             return True
         answer = QMessageBox.question(
@@ -657,8 +673,11 @@ class RetrainDialog(QDialog):
 
     def close_without_asking(self) -> None:
         """For quitting the app: stop everything and close, whatever is unsaved."""
-        self._kept = True
-        self.close()
+        self._kept = self._closing_anyway = True
+        try:
+            self.close()
+        finally:
+            self._closing_anyway = False
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
