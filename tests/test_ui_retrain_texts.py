@@ -141,7 +141,7 @@ def test_the_curves_span_the_run_and_name_only_what_they_draw(qtbot):
     curves.add_point("user", 400, 0.9, 100)
     (x0, x1), (y0, y1) = curves.accuracy_plot.viewRange()
     assert x0 <= 0 and 400 <= x1 < 420
-    assert (y0, y1) == (0, 100)  # fixed 0-100%, whatever the points
+    assert 0 <= y0 < 10 and 90 < y1 <= 100  # the points, with a margin
     title = curves.accuracy_plot.getPlotItem().titleLabel.text
     assert "■ mine" in title and "MNIST" not in title
     assert not curves.accuracy_plot.getAxis("bottom").autoSIPrefix
@@ -149,6 +149,24 @@ def test_the_curves_span_the_run_and_name_only_what_they_draw(qtbot):
     assert "■ MNIST" in curves.accuracy_plot.getPlotItem().titleLabel.text
     assert VAL_NAME in curves.accuracy_plot.toolTip()
     assert np.isfinite(curves.last("user"))
+
+
+def test_the_accuracy_axis_follows_a_fine_tunes_points_up_to_100_percent(qtbot):
+    """A fine-tune moves between 98.9% and 99.3%: on a fixed 0-100% axis that is a flat line
+    along the top edge."""
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.show()
+    curves.start(300, mnist=True, user=True)
+    for step, val in ((0, 0.989), (100, 0.991), (200, 0.993), (300, 0.992)):
+        curves.add_point("val", step, val, 100)
+    (_, _), (y0, y1) = curves.accuracy_plot.viewRange()
+    assert y1 == pytest.approx(100) and 90 < y0 < 98.9  # the ceiling, and room below
+    curves.add_point("user", 300, 0.60, 100)  # a held-out curve far below: in view too
+    (_, _), (y0, y1) = curves.accuracy_plot.viewRange()
+    assert 50 < y0 < 60 and y1 == pytest.approx(100)
+    curves.clear()
+    assert curves.accuracy_plot.viewRange()[1] == pytest.approx([0, 100])
 
 
 def test_a_failed_download_keeps_saying_which_folder_training_uses(qtbot):

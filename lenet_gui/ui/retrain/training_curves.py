@@ -2,8 +2,10 @@
 on the user's held-out samples, against the step. The dialog feeds them one point at a time.
 
 The x axis spans the whole run from its start (no "-400 ... 400 (x0.001)" on an empty plot), the
-accuracy axis is fixed at 0-100%, and the curves are named in the plot's title, in their
-colours, rather than in a legend over the curves; a curve the run does not draw is not named.
+accuracy axis follows the points with a margin, never above 100% (`accuracy_range`: a
+fine-tune's curve near 99% is not a flat line along the top edge), and the curves are named in
+the plot's title, in their colours, rather than in a legend over the curves; a curve the run
+does not draw is not named.
 """
 
 from __future__ import annotations
@@ -31,6 +33,25 @@ def accuracy_title(mnist: bool, user: bool) -> str:
     names = [("MNIST", VAL_COLOUR)] * mnist + [("mine", USER_COLOUR)] * user
     shown = " ".join(f"<span style='color:{c}'>■ {n}</span>" for n, c in names)
     return "Accuracy (%)" + (f"<span style='font-size:8pt'>&nbsp; {shown}</span>" if shown else "")
+
+
+# The accuracy axis shows at least this many points (%): a curve moving by tenths of a point
+# is not magnified into noise.
+ACCURACY_MIN_SPAN = 5.0
+
+
+def accuracy_range(values) -> tuple[float, float]:
+    """The accuracy axis's range (%) for these points: their span with a tenth of it (at least
+    one point) as a margin on each side, at least ACCURACY_MIN_SPAN, within 0-100. 0-100
+    without points."""
+    if not values:
+        return 0.0, 100.0
+    lo, hi = min(values), max(values)
+    margin = max(0.1 * (hi - lo), 1.0, (ACCURACY_MIN_SPAN - (hi - lo)) / 2)
+    lo, hi = lo - margin, hi + margin
+    if hi > 100.0:  # the ceiling: the room goes below the points instead
+        lo, hi = lo - (hi - 100.0), 100.0
+    return max(0.0, lo), hi
 
 
 class TrainingCurves(QWidget):
@@ -79,6 +100,7 @@ class TrainingCurves(QWidget):
         self.points = {"loss": ([], []), "val": ([], []), "user": ([], [])}
         for curve in (self.loss_curve, self.val_curve, self.user_curve):
             curve.setData([], [])
+        self._follow_accuracy()
 
     def start(self, total_steps: int, mnist: bool, user: bool) -> None:
         """A run begins: the x axes span its `total_steps`; only the curves it draws are named."""
@@ -95,12 +117,19 @@ class TrainingCurves(QWidget):
         ys.append(y * scale)
         curve = {"loss": self.loss_curve, "val": self.val_curve, "user": self.user_curve}[key]
         curve.setData(xs, ys)
+        self._follow_accuracy()
 
     def set_curve(self, key: str, xs, ys, scale: float = 1.0) -> None:
         """Replace the curve `key` by the points (xs, ys * scale): a saved run's curve."""
         self.points[key] = ([float(x) for x in xs], [float(y) * scale for y in ys])
         curve = {"loss": self.loss_curve, "val": self.val_curve, "user": self.user_curve}[key]
         curve.setData(*self.points[key])
+        self._follow_accuracy()
+
+    def _follow_accuracy(self) -> None:
+        """The accuracy axis spans the accuracy points shown (`accuracy_range`)."""
+        values = self.points["val"][1] + self.points["user"][1]
+        self.accuracy_plot.setYRange(*accuracy_range(values), padding=0)
 
     def mark(self, step: float | None) -> None:
         """Mark a step on both plots (None: no mark)."""
