@@ -84,6 +84,33 @@ def finished(dialog, **changes) -> None:
     dialog._set_running(False)
 
 
+def test_after_a_run_the_estimate_line_gives_that_runs_time(dialog, qtbot):
+    """It said "About 35 s (measured on the last run)" right under "Done in 23 s"."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from lenet_gui.ui.retrain.results import duration_text
+
+    dialog.use_mnist.setChecked(False)
+    dialog.holdout.setValue(0)
+    dialog.epochs.setValue(1)
+    dialog.qsettings.setValue("retrain/pace_augment", 0.5)  # a slow last run: a long estimate
+    dialog.qsettings.setValue("retrain/overhead", 30.0)
+    dialog._on_settings_changed()
+    assert dialog.estimate.text().startswith("About")
+    QTest.mouseClick(dialog.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=90_000)
+    qtbot.waitUntil(lambda: not dialog.is_training(), timeout=90_000)
+    took = duration_text(dialog.outcome.seconds)
+    assert dialog.progress_label.text() == f"Done in {took}"
+    assert dialog.estimate.text() == f"This run took {took}: 1 x 9 images."
+    dialog.epochs.setFocus()
+    QTest.keyClick(dialog.epochs, Qt.Key.Key_Up)  # other settings: an estimate again
+    assert dialog.epochs.value() == 2
+    assert dialog.estimate.text().startswith("About") and "2 x 9 images" in dialog.estimate.text()
+    dialog.close_without_asking()
+
+
 def test_closing_with_an_unkept_model_asks_first(dialog, monkeypatch):
     finished(dialog, mnist_test_accuracy=0.99)
     asked = []

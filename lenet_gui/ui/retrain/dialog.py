@@ -108,6 +108,7 @@ class RetrainDialog(QDialog):
         self._before: dict[str, float | None] = {}
         self._samples_cache: list = []
         self._last_pace: tuple[str, float] | None = None
+        self._run_plan: tuple | None = None  # (settings, images an epoch) of the last run
         self._ready = False  # controls fire signals while they are being built
         self._started_at = 0.0
 
@@ -383,6 +384,13 @@ class RetrainDialog(QDialog):
             self.estimate.setText("Nothing to train on: choose MNIST or add samples of your own.")
             self.train_button.setEnabled(False)
             return
+        if self.outcome is not None and self._run_plan == (s, n):
+            # The result of a run with these very settings is shown: its time, not a guess.
+            self.estimate.setText(
+                f"This run took {duration_text(self.outcome.seconds)}: {s.epochs} x {n:,} images."
+            )
+            self.train_button.setEnabled(not self.is_training())
+            return
         pace = self._remembered(f"pace_{'augment' if s.augment else 'plain'}")
         seconds = estimate_seconds(s, n, pace, self._remembered("overhead"))
         basis = "measured on the last run" if pace else "a first guess for a 2-core machine"
@@ -455,6 +463,7 @@ class RetrainDialog(QDialog):
             self.status.setText("Nothing to train on: choose MNIST or add samples of your own.")
             return
         self.job = self._build_job()
+        self._run_plan = (self.settings(), self._images_per_epoch(self.settings()))
         self.outcome, self.trained, self._kept = None, None, False
         self._clear_results()
         self.worker = TrainingWorker(self.job, mode=self.mode, parent=self)
@@ -534,7 +543,7 @@ class RetrainDialog(QDialog):
         )
         self._show_outcome(outcome)
         self._set_running(False)
-        self._on_settings_changed()  # the estimate now uses this run's pace
+        self._on_settings_changed()  # this run's time; other settings, an estimate at its pace
 
     def _on_replay_position_changed(self, step: int) -> None:
         self.curves.mark(step)
