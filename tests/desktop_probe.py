@@ -3,10 +3,11 @@
 Used by tests/test_ui_desktops.py (QApplication is a singleton, and the locale, the scale
 factor and the screen size must be set before Qt starts):
 
-    python tests/desktop_probe.py --screen 800x600 [--dark] [--shots DIR]
+    python tests/desktop_probe.py --screen 800x600 [--dark] [--explain] [--shots DIR]
 
 with LANG / LC_ALL / QT_SCALE_FACTOR in the environment. It shows the main window (bundled
-model, a drawn digit), the enlarged view of a map, the retrain dialog and the sample browser,
+model, a drawn digit; with --explain, the Explain dock opened with its key, X), the enlarged
+view of a map, the retrain dialog and the sample browser,
 and reports for each window whether it fits the screen, every interactive widget without an
 accessible name, and every text whose contrast against its background is below 4.5:1 (WCAG
 2.x relative luminance, computed from the colours the widgets' palettes give them).
@@ -50,6 +51,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--screen", default="1280x800")
     parser.add_argument("--dark", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="open the Explain dock (key X)")
     parser.add_argument("--shots", help="save screenshots of each window into this folder")
     args = parser.parse_args()
     width, height = (int(v) for v in args.screen.split("x"))
@@ -91,6 +93,16 @@ def main() -> int:
         )
         app.sendEvent(canvas, event)
     settle(app)
+    if args.explain:
+        from PySide6.QtTest import QTest
+
+        window.activateWindow()
+        QTest.keyClick(window.canvas, Qt.Key.Key_X)
+        overlay_end = time.monotonic() + 60
+        while time.monotonic() < overlay_end and not (
+            window.explain.overlay is not None and window.explain.overlay.is_showing()
+        ):
+            settle(app, 0.1)
 
     window._on_feature_view_map_clicked("C3", 0)  # the enlarged view of one map
     from lenet_gui.ui.retrain.integration import RetrainController
@@ -110,6 +122,9 @@ def main() -> int:
         "painted_low_contrast": [],
         "clipped": [],
         "sideways": [],
+        "explain": window.explain.dock.isVisible(),
+        "heatmap_on_canvas": window.explain.overlay is not None
+        and window.explain.overlay.is_showing(),
     }
     windows = {"main": window, "map": window._details[-1], "retrain": retrain, "samples": browser}
     for name, top in windows.items():

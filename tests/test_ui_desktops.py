@@ -19,6 +19,10 @@ CASES = {
     "german-dark": ({"LANG": "de_DE.UTF-8", "LC_ALL": "de_DE.UTF-8"}, ["--dark"]),
     "scale-2": ({"QT_SCALE_FACTOR": "2"}, ["--screen", "1600x1000"]),
     "640x480": ({}, ["--screen", "640x480"]),
+    # The Explain dock open (key X) on small screens: it takes the place of the maps panel
+    # (and at 640x480 of the prediction panel too) rather than squeezing them into a scroll.
+    "explain-800x600": ({}, ["--screen", "800x600", "--explain"]),
+    "explain-640x480": ({}, ["--screen", "640x480", "--explain"]),
 }
 
 
@@ -51,6 +55,8 @@ def test_the_app_fits_reads_well_and_names_its_widgets(tmp_path, case):
     if lang and not installed_locale(lang):
         pytest.skip(f"locale {lang} is not generated here (.ci/run generates it)")
     report = probe(tmp_path, env_extra, args)
+    if "--explain" in args:
+        assert report["explain"] and report["heatmap_on_canvas"]
     if case == "scale-2":
         assert report["screen"] == [800, 500]  # 1600x1000 at 200%
     for name, window in report["windows"].items():

@@ -45,6 +45,7 @@ class InputExplainView(QWidget):
         self._caption = ""
         self._field: tuple[int, int, int, int] | None = None
         self.setMouseTracking(True)
+        self.setAccessibleName("The input with the attribution heatmap")
         self.setMinimumSize(160, 160)
 
     def set_input(self, field: np.ndarray | None) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QStyle
 
 from ... import paths
 from ...placement import drawing_ink_box, image_ink_box, placement
 from ...preprocess import INK_THRESHOLD, ink_levels
+from ..screen_fit import scrolling
+from .room import DockRoom
 
 WHY, HOW, OUTPUT, NETWORK = range(4)
 
@@ -52,6 +54,7 @@ class ExplainController(QObject):
         window.model_changed.connect(self._on_window_model_changed)
         window.unit_clicked.connect(self.trace)
         self.dock.visibilityChanged.connect(self._on_dock_visibility_changed)
+        self.room = DockRoom(window, self.dock)  # after the panel is built on showing
         self._sized = False
         app = QCoreApplication.instance()
         if app is not None:
@@ -65,7 +68,14 @@ class ExplainController(QObject):
         from .panel import ExplainPanel
 
         self.panel = ExplainPanel()
-        self.dock.setWidget(self.panel)
+        # On a short screen the dock's contents scroll down; never sideways: the area is as
+        # wide as the panel's minimum beside a scroll bar.
+        area = scrolling(self.panel, "Explain")
+        width = self.panel.minimumSizeHint().width()
+        area.setMinimumWidth(
+            width + area.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        )
+        self.dock.setWidget(area)
         self.overlay = CanvasOverlay(self.window.canvas)
         self.panel.why.settings_changed.connect(self.refresh)
         self.panel.currentChanged.connect(lambda _index: self.refresh())

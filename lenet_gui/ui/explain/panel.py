@@ -126,6 +126,7 @@ class WhyView(QWidget):
 class ExplainPanel(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName("Explain: why and how")
         self.why = WhyView()
         self.how = TraceView()
         self.output = OutputView()
