@@ -37,3 +37,35 @@ def test_the_input_stages_use_the_space_of_a_large_window(window, qtbot):
     window.resize(1600, 1000)
     qtbot.wait(20)
     assert window.input_view._tile_side() > 120  # it stayed 94 px with space beside it
+
+
+def test_explain_takes_the_maps_place_in_a_narrow_window_and_gives_it_back(window, qtbot):
+    """X opens Explain: at 800x600 in place of the maps panel, which comes back when the window
+    widens or Explain closes; no scroll area of the window needs scrolling sideways."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    def sideways():
+        areas = window.findChildren(QAbstractScrollArea)
+        return [a for a in areas if a.isVisible() and a.horizontalScrollBar().maximum() > 0]
+
+    maps = window.splitter.widget(2)
+    window.resize(784, 560)
+    window.activateWindow()
+    qtbot.wait(20)
+    QTest.keyClick(window.canvas, Qt.Key.Key_X)
+    qtbot.waitUntil(window.explain.dock.isVisible)
+    qtbot.wait(50)
+    assert maps.isHidden() and window.prediction_panel.isVisible()
+    assert window.statusBar().currentMessage().startswith("Explain is shown in place of the maps")
+    assert sideways() == []
+    window.resize(1264, 760)
+    qtbot.wait(50)
+    assert maps.isVisible() and window.explain.dock.isVisible() and sideways() == []
+    window.resize(784, 560)
+    qtbot.wait(50)
+    assert maps.isHidden()
+    QTest.keyClick(window.canvas, Qt.Key.Key_X)
+    qtbot.waitUntil(lambda: not window.explain.dock.isVisible())
+    assert maps.isVisible()
