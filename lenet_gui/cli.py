@@ -546,6 +546,11 @@ def unit_fraction(text: str) -> float:
     return _number(float, text, 0.0, 1.0, False, "a number from 0 up to (not including) 1")
 
 
+def share(text: str) -> float:
+    """argparse type: a share above 0 and at most 1 (--augment-share)."""
+    return _number(float, text, 0.0, math.nextafter(1.0, 2.0), True, "a number above 0 up to 1")
+
+
 class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows "(default: ...)" where there is a default worth saying (not for flags or None)."""
 
@@ -655,6 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=d.seed, help="weights, order and augmentation")
     tr.add_argument("--no-augment", dest="augment", action="store_false", default=d.augment,
                     help="train without augmentation (it is on unless this is given)")  # fmt: skip
+    tr.add_argument("--augment-share", type=share, default=d.augment_share,
+                    help="share of each batch distorted by the augmentation")  # fmt: skip
     tr.add_argument("--label-smoothing", type=unit_fraction, default=d.label_smoothing,
                     help="label smoothing of the cross-entropy")  # fmt: skip
     tr.add_argument("--ema-decay", type=unit_fraction, default=d.ema_decay,

@@ -166,10 +166,15 @@ def test_train_pen_placements_and_stroke_distortion(tmp_path, capsys):
     out = tmp_path / "pen.pt"
     args = ["train", "--mnist", str(mnist_dir()), "--epochs", "1", "--limit", "300"]
     extra = ["--pen-placements", "2", "--pen-share", "0.5", "--distort-strokes"]
+    extra += ["--augment-share", "0.5"]
     assert cli.main([*args, "--pen", str(path), "--train-pen", *extra, "--out", str(out)]) == 0
-    notes = load_checkpoint(out).metadata["notes"]
-    assert notes.endswith(f"and {2 * trained_on} pen-digit fields of the train writers")
+    metadata = load_checkpoint(out).metadata
+    assert metadata["notes"].endswith(f"and {2 * trained_on} pen-digit fields of the train writers")
+    assert metadata["train_config"]["augment_share"] == 0.5
     assert "50% of the draws" in capsys.readouterr().err
+    for bad in ("0", "1.5"):
+        with pytest.raises(SystemExit):
+            cli.main([*args, "--augment-share", bad, "--out", str(out)])
 
 
 def test_predict_handles_thousands_of_drawings(tmp_path):
