@@ -34,7 +34,7 @@ def test_bundled_checkpoint_reads_pen_drawn_digits(bundled):
     held_out = held_out_digits(digits)
     evaluation = evaluate_pen_digits(bundled.model, held_out, seed=0)
     assert len(held_out) > 900 and evaluation.confusion.sum() == len(held_out)
-    assert evaluation.accuracy >= 0.978
+    assert evaluation.accuracy >= 0.98
     # The pen-digit accuracies stored in the checkpoint are the ones measured here.
     stored = bundled.metadata["metrics"]
     assert stored["pen_held_out_accuracy"] == pytest.approx(evaluation.accuracy, abs=1e-4)
@@ -43,10 +43,11 @@ def test_bundled_checkpoint_reads_pen_drawn_digits(bundled):
 
 
 def test_bundled_checkpoint_was_trained_on_mnist_and_the_train_writers_pen_digits(bundled):
-    """`train` records what it trained on: MNIST's 60,000 training images, four placements of
-    each TRAIN writer's pen digits (so no dev or held-out writer's digit) and non-digits."""
+    """`train` records what it trained on: MNIST's 60,000 training images, eight placements of
+    each TRAIN writer's pen digits (so no dev or held-out writer's digit; `--pen-placements 8`)
+    and non-digits."""
     digits = load_pen_digits(pen_digits_file())
-    trained_on = 4 * sum(writer_split(d.writer) == "train" for d in digits)
+    trained_on = 8 * sum(writer_split(d.writer) == "train" for d in digits)
     notes = bundled.metadata["notes"]
     assert notes.startswith(
         f"trained by `lenet_gui train` on 60000 MNIST images and {trained_on} pen-digit fields "
