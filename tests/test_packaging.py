@@ -111,10 +111,20 @@ def test_self_test_fails_when_a_gui_module_is_missing(monkeypatch, capsys, data_
             raise ModuleNotFoundError("No module named 'PySide6.QtOpenGL'")
         return real_import(name, *args, **kwargs)
 
-    for name in [m for m in sys.modules if m.startswith(("lenet_gui.ui.", "pyqtgraph"))]:
+    prefixes = ("lenet_gui.ui.", "pyqtgraph")
+    before = {name: m for name, m in sys.modules.items() if name.startswith(prefixes)}
+    for name in before:
         monkeypatch.delitem(sys.modules, name)
+        # the parent package's attribute too: else later tests reach the copy imported here
+        parent, _, child = name.rpartition(".")
+        if parent in sys.modules and hasattr(sys.modules[parent], child):
+            monkeypatch.setattr(sys.modules[parent], child, before[name])
     monkeypatch.setattr(builtins, "__import__", no_opengl)
-    assert run_self_test() == EXIT_WRONG
+    try:
+        assert run_self_test() == EXIT_WRONG
+    finally:  # what was imported anew here goes; monkeypatch then puts the old modules back
+        for name in [m for m in sys.modules if m.startswith(prefixes) and m not in before]:
+            del sys.modules[name]
     out = capsys.readouterr().out
     assert "gui modules: retrain.dialog FAILED (ModuleNotFoundError" in out
     assert "self-test FAILED" in out
