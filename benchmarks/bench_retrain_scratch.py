@@ -9,6 +9,10 @@ Validation during training uses the split held back from MNIST's training set; t
 printed at the end is on the whole MNIST test set.
 
     python benchmarks/bench_retrain_scratch.py [--epochs E] [--images N] [--threads T]
+                                                [--no-oe] [--cache DIR]
+
+Outlier exposure is on, as in the dialog; its negatives are made in the run (the dialog's first
+run) unless --cache names a folder that has them (the dialog's later runs).
 
 The options change the defaults for experiments; without them the run is the dialog's default.
 MNIST comes from $LENET_MNIST_DIR, else ../shared/data/mnist beside the repository.
@@ -52,6 +56,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, help=f"default {FROM_SCRATCH.batch_size}")
     parser.add_argument("--lr", type=float, help=f"default {FROM_SCRATCH.learning_rate}")
     parser.add_argument("--threads", type=int, help="torch threads (default: the dialog's)")
+    parser.add_argument("--no-oe", action="store_true", help="without outlier exposure")
+    parser.add_argument("--cache", metavar="DIR", help="keep the negatives in DIR")
     args = parser.parse_args()
     changes = dict(
         epochs=args.epochs,
@@ -62,14 +68,17 @@ def main() -> None:
     settings = dataclasses.replace(
         FROM_SCRATCH, **{k: v for k, v in changes.items() if v is not None}
     )
-    job = make_job(settings, None, {}, mnist_folder(), [])
+    if args.no_oe:
+        settings = dataclasses.replace(settings, outlier_exposure=False)
+    job = make_job(settings, None, {}, mnist_folder(), [], args.cache)
     if args.threads:
         job = dataclasses.replace(job, torch_threads=args.threads)
     print(
         f"settings: {settings.epochs} epochs x {settings.mnist_images:,} MNIST images, batch "
         f"{settings.batch_size}, learning rate {settings.learning_rate:g}, "
         f"{settings.augment_share if settings.augment else 0:.0%} of each batch augmented, "
-        f"{job.torch_threads} torch thread(s)"
+        f"{job.torch_threads} torch thread(s), outlier exposure "
+        + ("off" if job.negatives is None else "{:,} marks + {:,} pairs".format(*job.negatives))
     )
     print(f"load average before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
@@ -99,6 +108,12 @@ def main() -> None:
         f"wall time {wall:.1f} s (training loop {message.seconds:.1f} s), MNIST test accuracy "
         f"{100 * message.mnist_test_accuracy:.2f}% of {message.test_count:,}"
     )
+    if message.negative_count:
+        how = "loaded from the cache" if message.negatives_cached else "made"
+        print(
+            f"{message.negative_count:,} non-digit examples {how} in "
+            f"{message.negatives_seconds:.1f} s"
+        )
     print(f"load average after: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

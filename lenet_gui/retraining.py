@@ -57,6 +57,10 @@ class TrainingJob:
     curve_points: int = 20  # evaluations spread over the run (plus one per epoch)
     gallery_size: int = 24  # misclassified test digits sent back
     torch_threads: int = 1  # in a separate process; one core stays free for the GUI
+    # Outlier exposure (`negatives_cache`): (synthetic marks, MNIST pairs) made in the run, kept
+    # in `cache_folder` (None: made every run); None: no outlier exposure. Needs MNIST.
+    negatives: tuple[int, int] | None = None
+    cache_folder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,11 @@ class TrainingOutcome:
     # The trained model's rejector (verdict.py), fitted on the run's validation split
     # (`fit_validation_rejector`); None when the run had none (then verdict.FALLBACK).
     rejector: dict | None = None
+    # Outlier exposure: the non-digit examples trained on (0: none), the seconds it took to
+    # make or load them, and whether they came from the cache.
+    negative_count: int = 0
+    negatives_seconds: float = 0.0
+    negatives_cached: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,6 +201,10 @@ class RetrainSettings:
     augment: bool = True
     augment_share: float = 1.0  # of each batch, when augment is on (TrainConfig.augment_share)
     seed: int = 0
+    # Outlier exposure with synthetic marks and MNIST pairs (`negatives_cache`), when MNIST is
+    # used: without it a retrained model gave a firm digit to 39.8% of held-out writers' pen
+    # letters, with it 11.0% (fine-tune; bundled model 7.2%).
+    outlier_exposure: bool = True
 
 
 FINE_TUNE = RetrainSettings()
@@ -214,6 +227,21 @@ FROM_SCRATCH = RetrainSettings(
 ASSUMED_PACE = {True: 7_000.0, False: 8_500.0}
 # Starting the process and loading MNIST measured 2.4-7.4 s here; evaluations add a little.
 START_SECONDS = 5.0
+# Outlier exposure adds half a batch of non-digits to every step: steps about 1.5x slower
+# (measured on the dialog's fine-tune), and making the negatives when the cache has none
+# (bench_retrain_scratch.py; 8.7 s measured on a loaded machine).
+OUTLIER_SLOWDOWN = 1.5
+NEGATIVES_SECONDS = 9.0
+
+
+def uses_outlier_exposure(settings: RetrainSettings, mnist_available: bool = True) -> bool:
+    """Whether a run of these settings trains with outlier exposure (it needs MNIST's pairs)."""
+    return settings.outlier_exposure and settings.use_mnist and mnist_available
+
+
+def pace_name(augment: bool, outlier_exposure: bool) -> str:
+    """The name under which the dialog remembers a run's pace (images a second) for runs like it."""
+    return f"pace_{'augment' if augment else 'plain'}{'_oe' if outlier_exposure else ''}"
 
 
 def make_job(
@@ -222,8 +250,11 @@ def make_job(
     model_args: dict,
     mnist_folder: str | None,
     samples: list,
+    cache_folder: str | None = None,
 ) -> TrainingJob:
-    """The job the dialog runs for these settings: the one place that mixes the data."""
+    """The job the dialog runs for these settings: the one place that mixes the data.
+    `cache_folder` keeps the outlier-exposure negatives between runs (`negatives_cache`)."""
+    from .negatives_cache import PAIRS, SYNTHETIC
     from .samples import holdout_split, samples_to_arrays
     from .train_config import TrainConfig
 
@@ -249,6 +280,10 @@ def make_job(
         holdout_fields=held_x if len(held) else None,
         holdout_labels=held_y if len(held) else None,
         user_share=settings.user_share,
+        negatives=(SYNTHETIC, PAIRS)
+        if uses_outlier_exposure(settings, bool(mnist_folder))
+        else None,
+        cache_folder=cache_folder,
     )
 
 
@@ -262,14 +297,23 @@ def images_per_epoch(settings: RetrainSettings, mnist_available: bool, user_trai
 
 
 def estimate_seconds(
-    settings: RetrainSettings, images: int, pace: float | None = None, overhead: float | None = None
+    settings: RetrainSettings,
+    images: int,
+    pace: float | None = None,
+    overhead: float | None = None,
+    *,
+    outlier_exposure: bool = False,
+    make_negatives: bool = False,
 ) -> float:
     """Rough duration of a run in seconds: `settings.epochs` x `images` at `pace` images a second
-    (else the assumed pace for this augmentation setting), plus `overhead` seconds of start-up
-    (else `START_SECONDS`). Cheap: the dialog calls it on every change of a control."""
-    pace = pace or ASSUMED_PACE[bool(settings.augment)]
+    (else the assumed pace for this augmentation setting, `OUTLIER_SLOWDOWN` times slower with
+    `outlier_exposure`), plus `overhead` seconds of start-up (else `START_SECONDS`), plus
+    `NEGATIVES_SECONDS` with `make_negatives` (no cached negatives). Cheap: the dialog calls it
+    on every change of a control."""
+    slowdown = OUTLIER_SLOWDOWN if outlier_exposure else 1.0
+    pace = pace or ASSUMED_PACE[bool(settings.augment)] / slowdown
     overhead = START_SECONDS if overhead is None else overhead
-    return overhead + settings.epochs * images / pace
+    return overhead + settings.epochs * images / pace + (NEGATIVES_SECONDS if make_negatives else 0)
 
 
 def fixed_subset(count: int, limit: int | None, seed: int) -> np.ndarray:
@@ -301,6 +345,9 @@ class TrainingData:
     test_labels: np.ndarray | None = None
     holdout_images: np.ndarray | None = None  # the user's held-out samples, only measured
     holdout_labels: np.ndarray | None = None
+    # MNIST's training digits less the validation split: what outlier exposure's pairs are
+    # made of (the same for every seed and subset, so they can be cached)
+    pair_source: np.ndarray | None = None
 
     @property
     def holdout_count(self) -> int:
@@ -341,6 +388,7 @@ def load_training_data(job: TrainingJob, post: Post) -> TrainingData:
             val_labels=train_y[val],
             test_images=test_x,
             test_labels=test_y,
+            pair_source=np.delete(train_x, val, axis=0) if job.negatives else None,
         )
     n_mnist = sum(len(p) for p in parts)
     n_user = 0 if job.user_fields is None else len(job.user_fields)
@@ -549,6 +597,12 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
     data = load_training_data(job, post)
     total_steps = job.config.epochs * math.ceil(len(data.images) / job.config.batch_size)
     mnist_before, user_before = measure(model, data)
+    negatives, prepared = None, {}
+    if job.negatives and data.pair_source is not None:
+        negatives, prepared = prepare_negatives(job, data, post, should_stop)
+        if negatives is None:
+            post(TrainingCancelled())
+            return
     post(TrainingStart(len(data.images), total_steps, mnist_before, user_before))
 
     reporter = ProgressReporter(post, lambda: measure(model, data), total_steps, job.curve_points)
@@ -568,6 +622,7 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
         data.targets,
         job.config,
         sample_weights=data.weights,
+        negative_images=negatives,
         progress=progress,
         should_stop=should_stop,
     )
@@ -585,8 +640,35 @@ def run_training(job: TrainingJob, post: Post, should_stop: Callable[[], bool]) 
         snapshots=(*snapshots, end),
         curves=reporter.curve_points(),
         rejector=fit_validation_rejector(model, data),
+        **prepared,
     )
     post(TrainingCancelled() if should_stop() else outcome)
+
+
+def prepare_negatives(job: TrainingJob, data: TrainingData, post: Post, should_stop):
+    """The run's outlier-exposure negatives (`negatives_cache.outlier_negatives`), made from
+    `data.pair_source` or loaded from `job.cache_folder`, and the outcome's fields saying so;
+    (None, {}) when `should_stop` said so while they were made."""
+    from .negatives_cache import outlier_negatives
+
+    post(StatusMessage("Preparing non-digit examples…"))
+    started = time.perf_counter()
+    synthetic, pairs = job.negatives
+    fields, cached = outlier_negatives(
+        data.pair_source,
+        job.cache_folder,
+        synthetic=synthetic,
+        pairs=pairs,
+        seed=job.config.seed,
+        should_stop=should_stop,
+    )
+    if fields is None:
+        return None, {}
+    return fields, dict(
+        negative_count=len(fields),
+        negatives_seconds=time.perf_counter() - started,
+        negatives_cached=cached,
+    )
 
 
 def exit_with_parent() -> None:
@@ -727,6 +809,8 @@ def save_trained(
     }
     kind = "from scratch" if job.base_state is None else "fine-tuned"
     notes = f"{kind} in the retrain dialog on {o.train_images:,} images an epoch"
+    if o.negative_count:
+        notes += f" and {o.negative_count:,} non-digit fields (outlier exposure)"
     save_checkpoint(
         path,
         model,

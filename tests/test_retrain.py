@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import QMessageBox
 from real_data import mnist_dir
 
 from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
-from lenet_gui.mnist import FILES, load_mnist
+from lenet_gui.mnist import FILES, has_mnist, load_mnist
 from lenet_gui.model import LeNet5
 from lenet_gui.paths import user_data_dir
 from lenet_gui.samples import SampleStore
@@ -33,6 +34,34 @@ from lenet_gui.ui.retrain.dialog import RetrainDialog
 from lenet_gui.ui.retrain.integration import RetrainController, install_retrain
 
 RUN_TIMEOUT_MS = 90_000
+
+
+@pytest.fixture(scope="module")
+def made_negatives(tmp_path_factory):
+    """The dialog's outlier-exposure negatives, made once for this module's runs (making them
+    takes 9-30 s here; test_retraining.py tests that a run makes them)."""
+    from lenet_gui.negatives_cache import PAIRS, SYNTHETIC, cache_path, outlier_negatives
+    from lenet_gui.retraining import VAL_COUNT, split_mnist_train
+
+    folder = os.environ.get("LENET_MNIST_DIR")
+    if not folder or not has_mnist(folder):
+        return None
+    images, _ = load_mnist(folder, "train")
+    _, val = split_mnist_train(len(images), VAL_COUNT, None, 0)
+    cache = tmp_path_factory.mktemp("negatives")
+    outlier_negatives(np.delete(images, val, axis=0), cache)
+    return cache_path(cache, SYNTHETIC, PAIRS, 0)
+
+
+@pytest.fixture(autouse=True)
+def cached_negatives(isolated_user_dirs, made_negatives):
+    """Each test's own data folder starts with those negatives in its cache."""
+    from lenet_gui.negatives_cache import FOLDER
+
+    if made_negatives is not None:
+        folder = user_data_dir() / FOLDER
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(made_negatives, folder / made_negatives.name)
 
 
 def retrain_controller(window) -> RetrainController:
@@ -73,9 +102,11 @@ def test_a_short_run_reports_progress_draws_curves_and_improves_the_model(qtbot,
     start = fresh_model(tmp_path)
     dialog = RetrainDialog(start)
     qtbot.addWidget(dialog)
-    mnist_only(dialog, images=2000, epochs=2)
+    # With outlier exposure 2,000 images at 2e-3 reached 76.9% (81.1% without): 3,000 at 3e-3
+    # reach 83.1% (the same seed each time).
+    mnist_only(dialog, images=3000, epochs=2)
     dialog.fine_tune.setChecked(True)  # fine-tune the fresh model: it starts at chance level
-    dialog.learning_rate.setValue(2e-3)
+    dialog.learning_rate.setValue(3e-3)
     dialog.start_training()
     updates = wait_for_first_update(qtbot, dialog)
     qtbot.waitUntil(lambda: not dialog.is_training(), timeout=RUN_TIMEOUT_MS)
@@ -94,6 +125,8 @@ def test_a_short_run_reports_progress_draws_curves_and_improves_the_model(qtbot,
     assert dialog.use_button.isEnabled() and dialog.save_button.isEnabled()
     assert "general threshold (50%)" in dialog.status.text()  # the threshold is not refitted
     assert "temperature fitted on 2,000 validation images" in dialog.status.text()
+    negatives = dialog.outcome.negative_count  # outlier exposure
+    assert negatives > 1000 and f"It learned from {negatives:,} non-digit" in dialog.status.text()
 
     trained = dialog.save_as(tmp_path / "trained.pt")
     assert trained.model.rejector == dialog.outcome.rejector

@@ -270,3 +270,74 @@ def test_too_few_validation_images_or_none_read_wrong_fit_no_temperature(samples
                               holdout_labels=(read + 1) % 10)  # fmt: skip
     fitted = fit_validation_rejector(model, some_wrong)
     assert fitted is not None and "100 held-out samples" in fitted["fitted_on"]
+
+
+def test_the_dialogs_runs_use_outlier_exposure_when_they_use_mnist(samples, tmp_path):
+    from lenet_gui.negatives_cache import PAIRS, SYNTHETIC
+    from lenet_gui.retraining import pace_name, uses_outlier_exposure
+
+    for settings in (FINE_TUNE, FROM_SCRATCH):
+        job = make_job(settings, None, {}, "/mnist", samples, str(tmp_path))
+        assert job.negatives == (SYNTHETIC, PAIRS) and job.cache_folder == str(tmp_path)
+        assert uses_outlier_exposure(settings) and not uses_outlier_exposure(settings, False)
+    assert make_job(FINE_TUNE, None, {}, None, samples).negatives is None  # pairs need MNIST
+    off = RetrainSettings(outlier_exposure=False)
+    assert make_job(off, None, {}, "/mnist", samples).negatives is None
+    assert pace_name(True, True) != pace_name(True, False) != pace_name(False, False)
+
+
+def test_the_estimate_counts_outlier_exposures_slower_steps_and_making_the_negatives():
+    from lenet_gui.retraining import NEGATIVES_SECONDS, OUTLIER_SLOWDOWN
+
+    s = RetrainSettings(epochs=3, augment=True)
+    plain = estimate_seconds(s, 7_000)
+    oe = estimate_seconds(s, 7_000, outlier_exposure=True)
+    assert oe - START_SECONDS == pytest.approx(OUTLIER_SLOWDOWN * (plain - START_SECONDS))
+    first = estimate_seconds(s, 7_000, outlier_exposure=True, make_negatives=True)
+    assert first == pytest.approx(oe + NEGATIVES_SECONDS)
+    # A pace measured on a run with outlier exposure already includes its cost.
+    assert estimate_seconds(s, 7_000, pace=1_000, outlier_exposure=True) == pytest.approx(26.0)
+
+
+def mnist_job_with_negatives(cache) -> TrainingJob:
+    config = TrainConfig(epochs=1, batch_size=32, augment=False)
+    return TrainingJob(config, {}, None, str(mnist_dir()), mnist_train_count=300, val_count=200,
+                       test_count=100, negatives=(10, 5), cache_folder=str(cache))  # fmt: skip
+
+
+def test_a_run_passes_the_negatives_to_train_and_says_how_many(tmp_path, monkeypatch):
+    import lenet_gui.train
+
+    job = mnist_job_with_negatives(tmp_path / "cache")
+    given: list = []
+    real_train = lenet_gui.train.train
+
+    def spy(*args, negative_images=None, **kwargs):
+        given.append(negative_images)
+        return real_train(*args, negative_images=negative_images, **kwargs)
+
+    monkeypatch.setattr(lenet_gui.train, "train", spy)
+    messages: list = []
+    run_training(job, messages.append, lambda: False)
+    outcome = messages[-1]
+    assert isinstance(outcome, TrainingOutcome)
+    assert len(given) == 1 and given[0].shape[1:] == (32, 32)
+    assert outcome.negative_count == len(given[0]) and 5 < len(given[0]) <= 15
+    assert not outcome.negatives_cached and outcome.negatives_seconds > 0
+    said = "Preparing non-digit examples…"
+    preparing = [i for i, m in enumerate(messages) if getattr(m, "text", "") == said]
+    start = [type(m) for m in messages].index(TrainingStart)
+    assert len(preparing) == 1 and preparing[0] < start  # said before training starts
+    again: list = []
+    run_training(job, again.append, lambda: False)
+    assert again[-1].negatives_cached and again[-1].negative_count == outcome.negative_count
+    assert np.array_equal(given[1], given[0])
+
+
+def test_a_run_cancelled_while_making_the_negatives_ends_cancelled(tmp_path):
+    job = mnist_job_with_negatives(tmp_path / "cache")
+    messages: list = []
+    run_training(job, messages.append, lambda: True)
+    assert isinstance(messages[-1], TrainingCancelled)
+    assert not any(isinstance(m, TrainingStart) for m in messages)
+    assert not (tmp_path / "cache").exists() or not list((tmp_path / "cache").iterdir())

@@ -274,3 +274,33 @@ def test_the_from_scratch_defaults_and_the_augmented_share_reach_the_job(dialog,
     assert dialog.augment.value() == 0 and not dialog._build_job().config.augment
     click(dialog.fine_tune)
     assert dialog.augment.value() == 100 and dialog._build_job().config.augment_share == 1.0
+
+
+def test_the_calibration_text_says_how_many_non_digits_the_model_learned_from():
+    from lenet_gui.ui.retrain.dialog import calibration_text
+
+    rejector = {"temperature": 1.3, "reject_below": 0.5, "validation_images": 2000}
+    said = calibration_text(outcome(rejector=rejector, negative_count=3_998))
+    assert "general threshold (50%)" in said and "2,000 validation images" in said
+    assert "It learned from 3,998 non-digit examples" in said
+    assert "non-digit" not in calibration_text(outcome(rejector=rejector))
+    assert "It learned from 1 non-digit example " in calibration_text(outcome(negative_count=1))
+
+
+def test_the_estimate_adds_making_the_negatives_until_they_are_cached(dialog):
+    from real_data import mnist_dir
+
+    from lenet_gui.negatives_cache import FOLDER, PAIRS, SYNTHETIC, cache_path
+    from lenet_gui.paths import user_data_dir
+
+    assert dialog.mnist_source.set_folder(mnist_dir())
+    dialog.use_mnist.setChecked(True)
+    dialog._on_settings_changed()
+    first = dialog.estimate.text()
+    assert first.endswith("with non-digit examples to prepare).")
+    path = cache_path(user_data_dir() / FOLDER, SYNTHETIC, PAIRS, dialog.settings().seed)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"made by an earlier run")
+    dialog._on_settings_changed()
+    assert "non-digit" not in dialog.estimate.text() and dialog.estimate.text() != first
+    dialog.close_without_asking()

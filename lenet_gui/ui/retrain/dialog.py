@@ -38,6 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...metrics import MNIST_TEST_ACCURACY, metric
+from ...negatives_cache import FOLDER as NEGATIVES_FOLDER
+from ...negatives_cache import PAIRS, SYNTHETIC, cache_path
 from ...paths import new_model_path, user_data_dir
 from ...retraining import (
     FINE_TUNE,
@@ -48,8 +50,10 @@ from ...retraining import (
     holdout_note,
     images_per_epoch,
     make_job,
+    pace_name,
     plural,
     save_trained,
+    uses_outlier_exposure,
     worse_than_current,
 )
 from ...samples import SampleStore, holdout_split
@@ -68,15 +72,32 @@ from .training_worker import DEFAULT_MODE, TrainingWorker
 RESULTS_MIN_WIDTH = 440
 
 
+def negatives_folder() -> str | None:
+    """Where runs keep their outlier-exposure negatives (`negatives_cache`); None (made every
+    run) when the user data folder cannot be created."""
+    try:
+        return str(user_data_dir() / NEGATIVES_FOLDER)
+    except OSError:
+        return None
+
+
 def calibration_text(outcome) -> str:
-    """What the trained model's probabilities and "not a digit" rest on (its rejector)."""
+    """What the trained model's probabilities and "not a digit" rest on (its rejector, and the
+    non-digit examples of outlier exposure)."""
     threshold = FALLBACK["reject_below"]
     rejector = outcome.rejector
     said = f'With it, "not a digit" uses a general threshold ({threshold:.0%}), '
     if not rejector:
-        return said + "and its probabilities are not calibrated (too few validation images)."
-    images = plural(int(rejector.get("validation_images", 0)), "validation image")
-    return said + f"on probabilities calibrated by a temperature fitted on {images}."
+        said += "and its probabilities are not calibrated (too few validation images)."
+    else:
+        images = plural(int(rejector.get("validation_images", 0)), "validation image")
+        said += f"on probabilities calibrated by a temperature fitted on {images}."
+    if outcome.negative_count:
+        said += (
+            f" It learned from {plural(outcome.negative_count, 'non-digit example')} (marks, two"
+            " digits side by side) to be unsure of what is not a digit."
+        )
+    return said
 
 
 class RetrainDialog(QDialog):
@@ -369,7 +390,8 @@ class RetrainDialog(QDialog):
             }
         args = self.current.model.model_args() if self.current is not None else {}
         folder = self.mnist_source.folder
-        return make_job(self.settings(), base, args, folder, self.store.samples())
+        samples = self.store.samples()
+        return make_job(self.settings(), base, args, folder, samples, negatives_folder())
 
     def _on_settings_changed(self, *_args) -> None:
         if not self._ready:
@@ -391,11 +413,17 @@ class RetrainDialog(QDialog):
             )
             self.train_button.setEnabled(not self.is_training())
             return
-        pace = self._remembered(f"pace_{'augment' if s.augment else 'plain'}")
-        seconds = estimate_seconds(s, n, pace, self._remembered("overhead"))
+        oe = uses_outlier_exposure(s, self.mnist_source.folder is not None)
+        pace = self._remembered(pace_name(s.augment, oe))
+        cache = negatives_folder()
+        make = oe and (cache is None or not cache_path(cache, SYNTHETIC, PAIRS, s.seed).exists())
+        seconds = estimate_seconds(
+            s, n, pace, self._remembered("overhead"), outlier_exposure=oe, make_negatives=make
+        )
         basis = "measured on the last run" if pace else "a first guess for a 2-core machine"
+        extra = ", with non-digit examples to prepare" if make else ""
         self.estimate.setText(
-            f"About {duration_text(seconds)}: {s.epochs} x {n:,} images ({basis})."
+            f"About {duration_text(seconds)}: {s.epochs} x {n:,} images ({basis}{extra})."
         )
         self.train_button.setEnabled(not self.is_training())
 
@@ -527,7 +555,7 @@ class RetrainDialog(QDialog):
         self.curves.add_point("val", update.step, update.mnist_val_accuracy, 100)
         self.curves.add_point("user", update.step, update.user_val_accuracy, 100)
         if p.kind == "step" and p.images_per_second > 0:
-            key = f"retrain/pace_{'augment' if self.job.config.augment else 'plain'}"
+            key = "retrain/" + pace_name(self.job.config.augment, self.job.negatives is not None)
             self._last_pace = (key, p.images_per_second)
 
     def _on_worker_finished(self, outcome) -> None:
@@ -535,7 +563,8 @@ class RetrainDialog(QDialog):
         if self._last_pace is not None:
             self.qsettings.setValue(*self._last_pace)
             wall = time.perf_counter() - self._started_at
-            self.qsettings.setValue("retrain/overhead", max(0.0, wall - outcome.seconds))
+            start_up = wall - outcome.seconds - outcome.negatives_seconds  # not the negatives'
+            self.qsettings.setValue("retrain/overhead", max(0.0, start_up))
         self.progress.setValue(1000)
         self.progress_label.setText(f"Done in {duration_text(outcome.seconds)}")
         self.status.setText(
