@@ -2,10 +2,11 @@
 
 Outlier exposure (Hendrycks, Mazeika and Dietterich, ICLR 2019; `rejection.negative_fields`,
 `train.train(negative_images=...)`) needs no pen data here: synthetic marks (`negatives.py`) and
-pairs of MNIST training digits side by side. Making 3,000 + 1,000 of them takes about 9 s on a
-loaded 2-core machine, so they are made in parts (a run can be cancelled between two parts) and
-saved as an .npz named by the parameters and `VERSION`; later runs load it in a fraction of a
-second. A cache that cannot be read, or that does not match, is ignored and made again.
+pairs of MNIST training digits side by side. Making 3,000 + 1,000 of them took 8.7-33 s on the
+shared 2-core machine (bench_retrain_scratch.py at load 2-5: 17.2 and 33.2 s), so they are
+made in parts (a run can be cancelled between two parts) and saved as an .npz named by the
+parameters and `VERSION`; later runs load it in 0.1 s. A cache that cannot be read, or that
+does not match, is ignored and made again.
 """
 
 from __future__ import annotations

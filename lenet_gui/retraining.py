@@ -229,7 +229,7 @@ ASSUMED_PACE = {True: 7_000.0, False: 8_500.0}
 START_SECONDS = 5.0
 # Outlier exposure adds half a batch of non-digits to every step: steps about 1.5x slower
 # (measured on the dialog's fine-tune), and making the negatives when the cache has none
-# (bench_retrain_scratch.py; 8.7 s measured on a loaded machine).
+# (8.7 s measured on a loaded machine; 17.2 and 33.2 s in bench_retrain_scratch.py at load 2-5).
 OUTLIER_SLOWDOWN = 1.5
 NEGATIVES_SECONDS = 9.0
 
