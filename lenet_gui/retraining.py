@@ -202,8 +202,8 @@ class RetrainSettings:
     augment_share: float = 1.0  # of each batch, when augment is on (TrainConfig.augment_share)
     seed: int = 0
     # Outlier exposure with synthetic marks and MNIST pairs (`negatives_cache`), when MNIST is
-    # used: without it a retrained model gave a firm digit to 39.8% of held-out writers' pen
-    # letters, with it 11.0% (fine-tune; bundled model 7.2%).
+    # used: without it the dialog's fine-tune gave a firm digit to 39.8% of the held-out
+    # writers' pen letters, with it 10.23% (bench_reject.py; README, "not a digit").
     outlier_exposure: bool = True
 
 
