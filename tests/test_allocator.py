@@ -36,16 +36,21 @@ PROBE = textwrap.dedent(
 )
 
 
-def _kept_mb(mode: str) -> float:
+def _run_probe(probe: str, mode: str) -> str:
+    """What a probe script prints, run in a fresh Python process (its malloc untouched)."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, mode],
+        [sys.executable, "-c", probe, mode],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     )
-    return float(done.stdout)
+    return done.stdout
+
+
+def _kept_mb(mode: str) -> float:
+    return float(_run_probe(PROBE, mode))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")
@@ -79,15 +84,7 @@ REUSE_PROBE = textwrap.dedent(
 
 
 def _reuse_faults(mode: str) -> int:
-    done = subprocess.run(
-        [sys.executable, "-c", REUSE_PROBE, mode],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return int(done.stdout)
+    return int(_run_probe(REUSE_PROBE, mode))
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc only")

@@ -126,18 +126,26 @@ def test_train_command_writes_a_checkpoint(tmp_path, capsys):
     assert "wrote" in capsys.readouterr().out
 
 
-def test_train_pen_adds_the_train_writers_digits_and_measures_the_held_out_ones(tmp_path, capsys):
+def _pen_digits_file(tmp_path, tail):
+    """A pen-digits file of 30 writers, one digit each: a stroke from (0, 0) through the points
+    of `tail` (x scaled by the digit's index mod 3 for the first); returns (path, how many
+    of them are train writers)."""
     from lenet_gui.rejection import writer_split
 
     writers = [f"x/{i}" for i in range(30)]
-    records = [
-        {"label": i % 10, "writer": w, "strokes": [[[0, 0], [0.2 * (i % 3), 5]]]}
-        for i, w in enumerate(writers)
-    ]
+    records = []
+    for i, w in enumerate(writers):
+        (x, y), *rest = tail
+        stroke = [[0, 0], [x * (i % 3), y], *rest]
+        records.append({"label": i % 10, "writer": w, "strokes": [stroke]})
     path = tmp_path / "pen.json.gz"
     with gzip.open(path, "wt") as fh:
         json.dump(records, fh)
-    trained_on = sum(writer_split(w) == "train" for w in writers)
+    return path, sum(writer_split(w) == "train" for w in writers)
+
+
+def test_train_pen_adds_the_train_writers_digits_and_measures_the_held_out_ones(tmp_path, capsys):
+    path, trained_on = _pen_digits_file(tmp_path, [[0.2, 5]])
     out = tmp_path / "pen.pt"
     args = ["train", "--mnist", str(mnist_dir()), "--epochs", "1", "--limit", "300"]
     code = cli.main([*args, "--pen", str(path), "--train-pen", "--out", str(out)])
@@ -152,17 +160,7 @@ def test_train_pen_adds_the_train_writers_digits_and_measures_the_held_out_ones(
 
 
 def test_train_pen_placements_and_stroke_distortion(tmp_path, capsys):
-    from lenet_gui.rejection import writer_split
-
-    writers = [f"x/{i}" for i in range(30)]
-    records = [
-        {"label": i % 10, "writer": w, "strokes": [[[0, 0], [0.2 * (i % 3), 5], [3, 5]]]}
-        for i, w in enumerate(writers)
-    ]
-    path = tmp_path / "pen.json.gz"
-    with gzip.open(path, "wt") as fh:
-        json.dump(records, fh)
-    trained_on = sum(writer_split(w) == "train" for w in writers)
+    path, trained_on = _pen_digits_file(tmp_path, [[0.2, 5], [3, 5]])
     out = tmp_path / "pen.pt"
     args = ["train", "--mnist", str(mnist_dir()), "--epochs", "1", "--limit", "300"]
     extra = ["--pen-placements", "2", "--pen-share", "0.5", "--distort-strokes"]

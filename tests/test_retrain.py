@@ -18,7 +18,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from conftest import closed_port
+from conftest import answering, closed_port
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
@@ -272,21 +272,14 @@ def test_escape_or_close_mid_run_asks_before_discarding_the_run(qtbot, monkeypat
     runner = dialog.worker._runner
     asked: list = []
 
-    def answer(choice):
-        def question(*args, **kwargs):
-            asked.append(args[2])
-            return choice
-
-        return question
-
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.No))
+    monkeypatch.setattr(QMessageBox, "question", answering(asked, QMessageBox.StandardButton.No))
     QTest.keyClick(dialog, Qt.Key.Key_Escape)
     assert asked == ["Stop training and discard this run?"]
     assert dialog.isVisible() and dialog.is_training() and runner.is_alive()  # trains on
     dialog.close()  # the title bar's close button: the same question
     assert len(asked) == 2 and dialog.isVisible() and dialog.is_training()
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    monkeypatch.setattr(QMessageBox, "question", answering(asked, QMessageBox.StandardButton.Yes))
     QTest.keyClick(dialog, Qt.Key.Key_Escape)
     assert len(asked) == 3 and not dialog.isVisible()
     assert not dialog.is_training() and not runner.is_alive()

@@ -8,6 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import answering
 from PySide6.QtWidgets import QMessageBox
 
 from lenet_gui.preprocess import Drawing
@@ -115,19 +116,16 @@ def test_closing_with_an_unkept_model_asks_first(dialog, monkeypatch):
     finished(dialog, mnist_test_accuracy=0.99)
     asked = []
 
-    def answer(choice):
-        def question(*args, **kwargs):
-            asked.append(args[2])
-            return choice
-
-        return question
-
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
+    monkeypatch.setattr(
+        QMessageBox, "question", answering(asked, QMessageBox.StandardButton.Cancel)
+    )
     dialog.close()
     assert dialog.isVisible() and "neither in use nor saved" in asked[0]
     dialog.reject()  # Escape asks too
     assert dialog.isVisible() and len(asked) == 2
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(
+        QMessageBox, "question", answering(asked, QMessageBox.StandardButton.Discard)
+    )
     dialog.close()
     assert not dialog.isVisible()
 
