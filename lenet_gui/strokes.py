@@ -11,6 +11,10 @@ opened image (`Picture`) is an item like a stroke: opening one is one step that 
 everything drawn before, strokes drawn afterwards go on top of it, and undo brings back, in order,
 the image and then the drawing that was there before it.
 
+A change outside the canvas can be a step too (`add_outside`, e.g. storing a labelled sample, so
+that the Undo right after labelling takes the sample back); it runs before the canvas changes of
+its step, in both directions, and a step whose outside change fails stays where it was.
+
 The eraser's hit test (`erase_along`) compares the eraser's path, one segment per mouse move, with
 the segments of each stroke: its cost grows with the number of stroke points and never with the
 length of the move (napari likewise keeps brush painting in plain numpy, apart from its views).
@@ -18,7 +22,7 @@ length of the move (napari likewise keeps brush painting in plain numpy, apart f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -194,6 +198,17 @@ class _Change:
     added: tuple[Item, ...] = ()
 
 
+@dataclass(frozen=True)
+class OutsideChange:
+    """A change made outside the canvas that undo and redo take back and make again; `name`
+    says what it was ("labelling as 7"). `undo` and `redo` return True when done, and False
+    (having said why) when they could not, which leaves the history as it was."""
+
+    name: str
+    undo: Callable[[], bool]
+    redo: Callable[[], bool]
+
+
 @dataclass
 class CanvasHistory:
     """The canvas's items (an optional Picture first, then strokes in drawing order) and the
@@ -202,9 +217,9 @@ class CanvasHistory:
 
     max_steps: int = MAX_UNDO_STEPS
     _items: list[Item] = field(default_factory=list)
-    _undo: list[list[_Change]] = field(default_factory=list)
-    _redo: list[list[_Change]] = field(default_factory=list)
-    _group: list[_Change] | None = None
+    _undo: list[list[_Change | OutsideChange]] = field(default_factory=list)
+    _redo: list[list[_Change | OutsideChange]] = field(default_factory=list)
+    _group: list[_Change | OutsideChange] | None = None
     _version: int = 0
     _cache: tuple = ()
 
@@ -231,6 +246,13 @@ class CanvasHistory:
 
     def can_redo(self) -> bool:
         return bool(self._redo)
+
+    def undo_name(self) -> str | None:
+        """The name of the outside change that undo would take back, None if none."""
+        return _outside_name(self._group or (self._undo[-1] if self._undo else []))
+
+    def redo_name(self) -> str | None:
+        return _outside_name(self._redo[-1] if self._redo else [])
 
     # -- editing -----------------------------------------------------------------------------
 
@@ -262,6 +284,14 @@ class CanvasHistory:
             self._record(_Change(removed=hit))
         return bool(hit)
 
+    def add_outside(self, change: OutsideChange) -> None:
+        """Record a change already made outside the canvas as a step (or part of the group)."""
+        self._redo.clear()
+        if self._group is not None:
+            self._group.append(change)
+        else:
+            self._push_undo([change])
+
     def begin_group(self) -> None:
         """Changes until `end_group` are one undo step."""
         if self._group is None:
@@ -274,21 +304,23 @@ class CanvasHistory:
 
     def undo(self) -> bool:
         self.end_group()
-        if not self._undo:
+        if not self._undo or not _run_outside(self._undo[-1], "undo"):
             return False
         step = self._undo.pop()
         for change in reversed(step):
-            self._revert(change)
+            if isinstance(change, _Change):
+                self._revert(change)
         self._redo.append(step)
         return True
 
     def redo(self) -> bool:
         self.end_group()
-        if not self._redo:
+        if not self._redo or not _run_outside(self._redo[-1], "redo"):
             return False
         step = self._redo.pop()
         for change in step:
-            self._apply(change)
+            if isinstance(change, _Change):
+                self._apply(change)
         self._undo.append(step)
         return True
 
@@ -302,7 +334,7 @@ class CanvasHistory:
         else:
             self._push_undo([change])
 
-    def _push_undo(self, step: list[_Change]) -> None:
+    def _push_undo(self, step: list[_Change | OutsideChange]) -> None:
         self._undo.append(step)
         if len(self._undo) > self.max_steps:
             del self._undo[: len(self._undo) - self.max_steps]
@@ -319,3 +351,17 @@ class CanvasHistory:
         for index, item in change.removed:
             self._items.insert(index, item)
         self._version += 1
+
+
+def _outside_name(step: list) -> str | None:
+    names = [change.name for change in step if isinstance(change, OutsideChange)]
+    return names[-1] if names else None
+
+
+def _run_outside(step: list, direction: str) -> bool:
+    """Undo or redo the outside changes of a step (the last first when undoing); False as soon
+    as one fails. A step holds at most one in practice (one labelling)."""
+    outside = [change for change in step if isinstance(change, OutsideChange)]
+    if direction == "undo":
+        outside.reverse()
+    return all(getattr(change, direction)() for change in outside)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from lenet_gui.preprocess import Drawing, prepare_drawing, render_drawing
-from lenet_gui.strokes import CanvasHistory, Picture, Stroke, prepare_canvas
+from lenet_gui.strokes import CanvasHistory, OutsideChange, Picture, Stroke, prepare_canvas
 
 SEVEN = ((60.5, 70.25), (150.0, 70.0), (230.75, 72.5), (170.0, 160.0), (120.0, 250.0))
 BAR = ((20.0, 280.0), (90.0, 280.0))
@@ -147,3 +147,35 @@ def test_strokes_over_a_picture_are_classified_together():
     assert prepare_canvas(Drawing(280, 280, ()), picture) is picture.prepared
     with_bar = prepare_canvas(Drawing(280, 280, (((40.0, 140.0), (240.0, 140.0)),)), picture)
     assert np.abs(with_bar.field - picture.prepared.field).max() > 0.5  # the bar is in it
+
+
+def test_an_outside_change_is_undone_and_redone_first_with_its_step():
+    history = CanvasHistory()
+    seven = Stroke(SEVEN, 300)
+    history.add_stroke(seven)
+    done = []
+    change = OutsideChange("labelling as 7", lambda: done.append("undo") or True, lambda: True)
+    history.begin_group()
+    history.add_outside(change)
+    history.clear()
+    history.end_group()
+    assert history.is_empty() and history.undo_name() == "labelling as 7"
+    assert history.undo() and done == ["undo"] and history.strokes() == (seven,)
+    assert history.redo_name() == "labelling as 7" and history.undo_name() is None
+    assert history.redo() and history.is_empty()
+
+
+def test_a_step_whose_outside_change_fails_stays_where_it_was():
+    history = CanvasHistory()
+    seven = Stroke(SEVEN, 300)
+    history.add_stroke(seven)
+    works = [False]
+    history.begin_group()
+    history.add_outside(OutsideChange("labelling as 7", lambda: works[0], lambda: works[0]))
+    history.clear()
+    history.end_group()
+    assert not history.undo() and history.is_empty() and history.can_undo()
+    works[0] = True
+    assert history.undo() and history.strokes() == (seven,)
+    works[0] = False
+    assert not history.redo() and history.strokes() == (seven,) and history.can_redo()

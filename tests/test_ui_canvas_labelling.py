@@ -1,13 +1,19 @@
 """Small canvas and labelling behaviour: the canvas clears after labelling (a setting, on by
-default), the invitation disappears as a whole when the first stroke begins, and the input
-stages of a blank canvas are empty slots, not black squares."""
+default) and Undo right after labelling takes the sample back, the invitation disappears as a
+whole when the first stroke begins, and the input stages of a blank canvas are empty slots, not
+black squares."""
 
 from __future__ import annotations
+
+import errno
+import os
 
 from conftest import send_mouse
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor
+from PySide6.QtTest import QTest
 
+from lenet_gui.preprocess import Drawing
 from lenet_gui.ui.retrain.integration import RetrainController, install_retrain
 from lenet_gui.ui.settings import Settings
 from lenet_gui.ui.views.input_view import EMPTY_FILL, InputStagesView
@@ -76,3 +82,50 @@ def test_blank_input_stages_are_empty_slots_not_black(window):
     tile = view._tile_rect(0)
     centre = image.pixelColor(tile.center())
     assert centre == EMPTY_FILL and centre != QColor(0, 0, 0)
+
+
+def test_undo_right_after_labelling_takes_the_sample_back_and_redo_saves_it_again(
+    qtbot, window, draw, settle
+):
+    bar = labelling_bar(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=2_000)
+    bar.store.add(Drawing(100, 100, (((10.0, 10.0), (50.0, 90.0)),)), 4)  # labelled earlier
+    before = bar.store.path.read_bytes()
+    draw(window.canvas, one(window.canvas))
+    settle()
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    QTest.keyClick(window.canvas, Qt.Key.Key_7)  # a wrong key
+    assert [s.label for s in bar.store.samples()] == [4, 7] and window.canvas.drawing().is_blank
+    assert "Ctrl+Z" in bar.message.text()
+    assert window.undo_action.text() == "&Undo labelling as 7"
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, ctrl)
+    assert bar.store.path.read_bytes() == before  # the 7 is gone, the 4 kept byte for byte
+    assert not window.canvas.drawing().is_blank and "Took back the 7" in bar.message.text()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
+    assert [s.label for s in bar.store.samples()] == [4, 7] and window.canvas.drawing().is_blank
+    QTest.keyClick(window.canvas, Qt.Key.Key_Z, ctrl)
+    QTest.keyClick(window.canvas, Qt.Key.Key_1)  # the right key
+    assert [s.label for s in bar.store.samples()] == [4, 1]
+    assert not list(bar.store.folder.glob("*.part"))  # every rewrite went through atomic.py
+
+
+def test_a_labelling_that_cannot_be_taken_back_stays_with_its_drawing(
+    window, draw, settle, monkeypatch
+):
+    bar = labelling_bar(window)
+    draw(window.canvas, one(window.canvas))
+    settle()
+    bar.digit_actions[7].trigger()
+
+    def read_only(ids):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bar.store, "delete", read_only)
+        window.undo_action.trigger()
+    assert "Could not take back the 7: Read-only file system" in bar.message.text()
+    assert [s.label for s in bar.store.samples()] == [7] and window.canvas.drawing().is_blank
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()  # once the disk can be written again
+    assert bar.store.samples() == [] and not window.canvas.drawing().is_blank

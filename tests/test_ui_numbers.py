@@ -153,6 +153,9 @@ def test_labelling_a_number_pairs_the_typed_digits_with_the_tagged_digits(window
     # the dot is in neither sample: each holds its digit's one stroke
     assert [len(s.drawing.strokes) for s in samples] == [1, 1]
     assert all(len(s.drawing.strokes[0]) > 1 for s in samples)
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert store.samples() == [] and len(canvas.drawing().strokes) == 3  # one step takes both
+    assert "Took back 10 (2 samples)" in bar.message.text()
 
 
 def test_the_boxes_of_an_opened_image_follow_it_when_the_canvas_is_resized(

@@ -29,7 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from ..preprocess import DEFAULT_PEN_FRACTION, Drawing
-from ..strokes import CanvasHistory, Picture, Point, Stroke, prepare_canvas
+from ..strokes import CanvasHistory, OutsideChange, Picture, Point, Stroke, prepare_canvas
 
 PAPER = QColor(255, 255, 255)
 INK = QColor(20, 20, 28)
@@ -186,6 +186,29 @@ class DrawingCanvas(QWidget):
         if self._history.clear() or drawing:
             self._content_changed()
             self.history_changed.emit()
+
+    def add_outside(self, change: OutsideChange, clear: bool = False) -> None:
+        """Make a change already done elsewhere (storing a labelled sample) one undo step, with
+        clearing the canvas when `clear`: one Undo takes back both."""
+        if self._erasing:
+            self._end_erase()  # an eraser drag is a step of its own
+        dropped = clear and self._active is not None
+        if clear:
+            self._active = None
+        self._history.begin_group()
+        self._history.add_outside(change)
+        cleared = clear and self._history.clear()
+        self._history.end_group()
+        if cleared or dropped:
+            self._content_changed()
+        self.history_changed.emit()
+
+    def undo_name(self) -> str | None:
+        """What Undo would take back besides strokes ("labelling as 7"), None if only strokes."""
+        return self._history.undo_name()
+
+    def redo_name(self) -> str | None:
+        return self._history.redo_name()
 
     def open_picture(self, picture: Picture) -> None:
         """Show an opened image in place of the drawing: one undo step; strokes drawn next go

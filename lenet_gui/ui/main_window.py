@@ -350,12 +350,17 @@ class MainWindow(QMainWindow):
             "Save the strokes for `lenet_gui predict --strokes`",
         )
         self.quit_action = a("&Quit", self.close, ["Ctrl+Q"])
-        self.undo_action = a("&Undo stroke", self.canvas.undo, ["Ctrl+Z"], "Undo the last stroke")
+        self.undo_action = a(
+            "&Undo stroke",
+            self.canvas.undo,
+            ["Ctrl+Z"],
+            "Undo the last stroke, clearing or labelling",
+        )
         self.redo_action = a(
             "&Redo stroke",
             self.canvas.redo,
             ["Ctrl+Shift+Z", "Ctrl+Y"],
-            "Redo the stroke undone last",
+            "Redo what was undone last",
         )
         self.clear_action = a(
             "&Clear", self.canvas.clear, ["Esc", "Delete"], "Clear the canvas (undo brings it back)"
@@ -402,6 +407,8 @@ class MainWindow(QMainWindow):
         self.about_action = a("&About LeNet-5…", self._on_about_triggered, ["F1"])
         for action in (self.revert_action, self.details_action, self.undo_action, self.redo_action):
             action.setEnabled(False)
+        self.undo_action.setIconText("Undo")  # the tool bar's button keeps one width
+        self.redo_action.setIconText("Redo")
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -659,6 +666,9 @@ class MainWindow(QMainWindow):
     def _on_canvas_history_changed(self) -> None:
         self.undo_action.setEnabled(self.canvas.can_undo())
         self.redo_action.setEnabled(self.canvas.can_redo())
+        # The menu names a labelling that Undo or Redo would take back or make again.
+        self.undo_action.setText(f"&Undo {self.canvas.undo_name() or 'stroke'}")
+        self.redo_action.setText(f"&Redo {self.canvas.redo_name() or 'stroke'}")
         self.region_action.setEnabled(self.canvas.picture() is not None)
 
     def _on_canvas_files_dropped(self, urls: list) -> None:

@@ -13,7 +13,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 
 from ...samples import SampleStore
-from ..samples.labelling import LabellingBar
+from ...strokes import OutsideChange
+from ..samples.labelling import LabellingBar, labelled_as
 
 
 class RetrainController(QObject):
@@ -49,7 +50,7 @@ class RetrainController(QObject):
             digits_provider=getattr(window, "current_digit_drawings", None),
         )
         self.labelling_bar.status_changed.connect(self._on_labelling_bar_status_changed)
-        self.labelling_bar.sample_added.connect(self._on_labelling_bar_sample_added)
+        self.labelling_bar.samples_added.connect(self._on_labelling_bar_samples_added)
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self.labelling_bar)
         self.labelling_bar.show()  # a tool bar added to a window already shown starts hidden
         window.addActions(self.labelling_bar.digit_actions)  # keys 0-9 even with the bar hidden
@@ -174,10 +175,22 @@ class RetrainController(QObject):
         if callable(status) and not self.labelling_bar.isVisible():
             status().showMessage(text, 6000)
 
-    def _on_labelling_bar_sample_added(self, _sample) -> None:
-        if self.labelling_bar.clears_after_labelling():
-            self.window.canvas.clear()  # ready for the next sample (undo brings it back)
+    def _on_labelling_bar_samples_added(self, samples: list) -> None:
+        """The labelling is an undo step of the canvas, with the clearing that readies it for
+        the next sample: one Undo removes the samples and brings the drawing back."""
+        bar = self.labelling_bar
+        change = OutsideChange(
+            f"labelling as {labelled_as(samples)}",
+            lambda: self._samples_changed(bar.take_back(samples)),
+            lambda: self._samples_changed(bar.store_again(samples)),
+        )
+        self.window.canvas.add_outside(change, clear=bar.clears_after_labelling())
         self._on_browser_samples_deleted()
+
+    def _samples_changed(self, done: bool) -> bool:
+        if done:
+            self._on_browser_samples_deleted()
+        return done
 
     def _on_browser_samples_deleted(self, *_args) -> None:
         if _args:  # a delete (not an addition): the bar's last count is stale

@@ -7,6 +7,9 @@ optionally one that returns what the network sees, which may include an opened i
 A number (when `digits_provider` returns two drawings or more, one per digit): the keys type the
 whole number, and Enter stores each digit as a sample of its own, so "4", "2", Enter labels both
 digits of a drawn 42.
+
+A labelling can be taken back at once: the window makes it an undo step (`samples_added` carries
+what was stored), and Undo calls `take_back`, Redo `store_again`.
 """
 
 from __future__ import annotations
@@ -25,10 +28,25 @@ from ..settings import Settings
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
-class LabellingBar(QToolBar):
-    """Emits `sample_added` with the stored Sample, and `status_changed` with what happened."""
+UNDO_HINT = "Ctrl+Z undoes"
 
-    sample_added = Signal(object)
+
+def labelled_as(samples: list[Sample]) -> str:
+    """The digits a labelling stored, in order: "7", or "42" for a number."""
+    return "".join(str(sample.label) for sample in samples)
+
+
+def _named(samples: list[Sample]) -> str:
+    if len(samples) == 1:
+        return f"the {samples[0].label}"
+    return f"{labelled_as(samples)} ({len(samples)} samples)"
+
+
+class LabellingBar(QToolBar):
+    """Emits `samples_added` with the list of Samples one labelling stored (one, or one per digit
+    of a number), and `status_changed` with what happened."""
+
+    samples_added = Signal(list)
     status_changed = Signal(str)
 
     def __init__(
@@ -113,9 +131,9 @@ class LabellingBar(QToolBar):
         count, total = int(counts[digit]), int(counts.sum())
         self._say(
             f"Saved as a {digit} ({count} {DIGIT_WORDS[digit]}{'s' * (count != 1)}, "
-            f"{plural(total, 'sample')} in all)"
+            f"{plural(total, 'sample')} in all); {UNDO_HINT}"
         )
-        self.sample_added.emit(sample)
+        self.samples_added.emit([sample])
         return sample
 
     def label_number(self) -> list[Sample]:
@@ -140,10 +158,37 @@ class LabellingBar(QToolBar):
             self._say(f"Could not save the samples: {exc}")
         total = int(self.store.counts_by_label().sum())
         if len(samples) == len(digits):
-            self._say(f"Saved {typed} as {len(samples)} samples, one per digit ({total} in all)")
-        for sample in samples:
-            self.sample_added.emit(sample)
+            self._say(
+                f"Saved {typed} as {len(samples)} samples, one per digit ({total} in all); "
+                f"{UNDO_HINT}"
+            )
+        if samples:
+            self.samples_added.emit(samples)
         return samples
+
+    def take_back(self, samples: list[Sample]) -> bool:
+        """Remove these just-stored samples again (Undo after labelling); the file is rewritten
+        atomically and every other sample kept (`SampleStore.delete`). False, with a message,
+        when the file cannot be changed."""
+        try:
+            self.store.delete(sample.id for sample in samples)
+        except OSError as exc:
+            self._say(f"Could not take back {_named(samples)}: {exc.strerror or exc}")
+            return False
+        total = int(self.store.counts_by_label().sum())
+        self._say(f"Took back {_named(samples)} ({plural(total, 'sample')} in all)")
+        return True
+
+    def store_again(self, samples: list[Sample]) -> bool:
+        """Store samples taken back, as they were (same ids): Redo after an Undo of labelling."""
+        try:
+            self.store.append(samples)
+        except OSError as exc:
+            self._say(f"Could not save {_named(samples)} again: {exc.strerror or exc}")
+            return False
+        total = int(self.store.counts_by_label().sum())
+        self._say(f"Saved {_named(samples)} again ({plural(total, 'sample')} in all)")
+        return True
 
     def show_total(self) -> None:
         """After samples were deleted elsewhere: the counts said before are out of date."""
