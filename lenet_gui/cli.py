@@ -273,6 +273,8 @@ def cmd_train(args) -> int:
 
     if args.train_pen and not args.pen:
         raise SystemExit("error: --train-pen trains on the --pen file: give --pen FILE")
+    if args.digit_styles and not (args.distort_strokes and args.train_pen):
+        raise SystemExit("error: --digit-styles goes with --train-pen --distort-strokes")
     out = _train_output(args.out)
     keep_freed_memory()  # this process trains: see allocator.py
     pen_digits = None
@@ -323,7 +325,11 @@ def cmd_train(args) -> int:
         from .rejection import mix_pen_digits, pen_digit_fields
 
         pen_fields, pen_labels = pen_digit_fields(
-            pen_digits, args.pen_placements, seed=config.seed, distort=args.distort_strokes
+            pen_digits,
+            args.pen_placements,
+            seed=config.seed,
+            distort=args.distort_strokes,
+            styles=args.digit_styles,
         )
         images, labels, weights = mix_pen_digits(
             images, labels, pen_fields, pen_labels, args.pen_share
@@ -713,6 +719,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--distort-strokes", action="store_true",
                     help="distort the pen strokes of each placement (rotation, slant, aspect, "
                     "jitter, pen width; stroke_distortion) before it is rendered")  # fmt: skip
+    tr.add_argument("--digit-styles", action="store_true",
+                    help="with --distort-strokes: add a slash to some 0s, a bar to some 7s, a "
+                    "flag to some 1s (stroke_distortion.with_style_stroke)")  # fmt: skip
     tr.set_defaults(func=cmd_train)
 
     cal = with_checkpoint(

@@ -4,8 +4,8 @@ Hendrycks, Mazeika and Dietterich, "Deep Anomaly Detection with Outlier Exposure
 a detector that has seen a broad sample of outliers while it was fitted generalises to outliers
 it has not seen. These are the marks people actually leave on a digit canvas that are not a
 digit: a dot, a dash, a scribble, simple shapes (triangle, square, star, cross-hatch, smiley,
-house, arrow) and two digits side by side. Every drawing goes through the same render-and-
-prepare path as the canvas (`preprocess.prepare_drawing`).
+house, arrow), printed capital letters and two digits side by side. Every drawing goes through
+the same render-and-prepare path as the canvas (`preprocess.prepare_drawing`).
 
 All shapes are made on a 280x280 canvas (`drawn_digits.CANVAS`) with the default pen, at a
 random size, place and slant from a seeded generator, so a set is reproducible.
@@ -111,6 +111,53 @@ def arrow(rng: np.random.Generator) -> Strokes:
     return _fit_parts(parts, rng)
 
 
+# Capital letters as people print them, in a unit box (x right, y down), one tuple of points per
+# stroke; arcs are sampled below (`_arc`). B is here though the pen data counts it as
+# confusable (a hurried B may pass for an 8): a printed B is a letter to a reader, and issue 8
+# asks for no firm 8 for it. Left out: those a reader may take for a digit (O, D, Q, I, J, G,
+# S, Z, T).
+def _arc(cx: float, cy: float, rx: float, ry: float, start: float, end: float, n: int = 12):
+    t = np.linspace(start, end, n)
+    return tuple(zip(cx + rx * np.cos(t), cy + ry * np.sin(t), strict=True))
+
+
+_HALF = math.pi / 2
+CAPITALS: dict[str, tuple] = {
+    "A": (((0.0, 1.0), (0.5, 0.0), (1.0, 1.0)), ((0.22, 0.6), (0.78, 0.6))),
+    "B": (
+        ((0.0, 0.0), (0.0, 1.0)),
+        ((0.0, 0.0), *_arc(0.45, 0.24, 0.4, 0.24, -_HALF, _HALF), (0.0, 0.48)),
+        ((0.0, 0.48), *_arc(0.5, 0.74, 0.45, 0.26, -_HALF, _HALF), (0.0, 1.0)),
+    ),
+    "C": (_arc(0.55, 0.5, 0.5, 0.5, -0.25 * math.pi, -1.75 * math.pi, 20),),
+    "E": (((1.0, 0.0), (0.0, 0.0), (0.0, 1.0), (1.0, 1.0)), ((0.0, 0.5), (0.75, 0.5))),
+    "F": (((1.0, 0.0), (0.0, 0.0), (0.0, 1.0)), ((0.0, 0.5), (0.75, 0.5))),
+    "H": (((0.0, 0.0), (0.0, 1.0)), ((1.0, 0.0), (1.0, 1.0)), ((0.0, 0.5), (1.0, 0.5))),
+    "K": (((0.0, 0.0), (0.0, 1.0)), ((1.0, 0.0), (0.0, 0.55), (1.0, 1.0))),
+    "L": (((0.0, 0.0), (0.0, 1.0), (0.8, 1.0)),),
+    "M": (((0.0, 1.0), (0.0, 0.0), (0.5, 0.7), (1.0, 0.0), (1.0, 1.0)),),
+    "N": (((0.0, 1.0), (0.0, 0.0), (1.0, 1.0), (1.0, 0.0)),),
+    "P": (((0.0, 1.0), (0.0, 0.0), *_arc(0.45, 0.27, 0.45, 0.27, -_HALF, _HALF), (0.0, 0.54)),),
+    "R": (
+        ((0.0, 1.0), (0.0, 0.0), *_arc(0.45, 0.27, 0.45, 0.27, -_HALF, _HALF), (0.0, 0.54)),
+        ((0.35, 0.54), (1.0, 1.0)),
+    ),
+    "U": (((0.0, 0.0), *_arc(0.5, 0.5, 0.5, 0.5, math.pi, 0.0), (1.0, 0.0)),),
+    "V": (((0.0, 0.0), (0.5, 1.0), (1.0, 0.0)),),
+    "W": (((0.0, 0.0), (0.25, 1.0), (0.5, 0.3), (0.75, 1.0), (1.0, 0.0)),),
+    "X": (((0.0, 0.0), (1.0, 1.0)), ((1.0, 0.0), (0.0, 1.0))),
+    "Y": (((0.0, 0.0), (0.5, 0.5), (1.0, 0.0)), ((0.5, 0.5), (0.5, 1.0))),
+}
+
+
+def capital(rng: np.random.Generator) -> Strokes:
+    """A printed capital letter (`CAPITALS`), each point moved a little, at a random width."""
+    strokes = CAPITALS[str(rng.choice(sorted(CAPITALS)))]
+    width = rng.uniform(0.55, 1.1)
+    parts = [np.asarray(s, float) * [width, 1.0] for s in strokes]
+    return _fit_parts([p + rng.normal(0, 0.02, p.shape) for p in parts], rng)
+
+
 def side_by_side(rng: np.random.Generator, digit_strokes: list[Strokes] | None = None) -> Strokes:
     """Two digits next to each other (from `digit_strokes`, unit-box strokes) or, without
     them, two shapes."""
@@ -145,6 +192,7 @@ GENERATORS: dict[str, Callable[[np.random.Generator], Strokes]] = {
     "smiley": smiley,
     "house": house,
     "arrow": arrow,
+    "capital letter": capital,
     "two shapes": side_by_side,
 }
 

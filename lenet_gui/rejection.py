@@ -28,7 +28,7 @@ import numpy as np
 from .drawn_digits import place_on_canvas
 from .negatives import synthetic_negatives
 from .preprocess import FIELD, INPUT_SIZE, Drawing, prepare_drawing, prepare_image
-from .stroke_distortion import distort_strokes, with_random_pen
+from .stroke_distortion import distort_strokes, with_random_pen, with_style_stroke
 from .train_config import PEN_SHARE
 
 SPLITS = ("train", "dev", "held-out")
@@ -88,12 +88,18 @@ def mnist_pairs(images: np.ndarray, count: int, rng: np.random.Generator) -> np.
     return np.stack(fields).astype(np.float32)
 
 
-def placed(sample, rng: np.random.Generator, *, distort: bool, truncate: bool = False) -> Drawing:
+def placed(
+    sample, rng: np.random.Generator, *, distort: bool, truncate: bool = False, styles: bool = False
+) -> Drawing:
     """A pen digit or character placed on a canvas (`place_on_canvas`); with `distort`, its
-    strokes distorted first and drawn with a random pen (`stroke_distortion`)."""
+    strokes distorted first and drawn with a random pen (`stroke_distortion`); with `styles`
+    (digits), sometimes a style's extra stroke added before (`with_style_stroke`)."""
     if not distort:
         return place_on_canvas(sample, rng)
-    strokes = distort_strokes(sample.strokes, rng, truncate=truncate)
+    strokes = sample.strokes
+    if styles:
+        strokes = with_style_stroke(strokes, sample.label, rng)
+    strokes = distort_strokes(strokes, rng, truncate=truncate)
     return with_random_pen(place_on_canvas(replace(sample, strokes=strokes), rng), rng)
 
 
@@ -125,18 +131,19 @@ def held_out_digits(digits):
 
 
 def pen_digit_fields(
-    digits, placements: int = 4, seed: int = 0, *, distort: bool = False
+    digits, placements: int = 4, seed: int = 0, *, distort: bool = False, styles: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ink fields (N, 32, 32) float32 and labels (N,) int64 of the TRAIN writers' pen digits
     (`writer_split`), each placed on a canvas `placements` times (with `distort`, each time a
-    fresh stroke distortion and pen, `stroke_distortion`) and prepared as the canvas prepares a
-    drawing. The dev and held-out writers' digits are never among them."""
+    fresh stroke distortion and pen, `stroke_distortion`; with `styles` too, sometimes a style's
+    extra stroke, `with_style_stroke`) and prepared as the canvas prepares a drawing. The dev
+    and held-out writers' digits are never among them."""
     rng = np.random.default_rng(seed)
     chosen = [d for d in digits if writer_split(d.writer) == "train"]
     fields, labels = [], []
     for _ in range(placements):
         for digit in chosen:
-            prepared = prepare_drawing(placed(digit, rng, distort=distort))
+            prepared = prepare_drawing(placed(digit, rng, distort=distort, styles=styles))
             if prepared is not None:
                 fields.append(prepared.field)
                 labels.append(digit.label)

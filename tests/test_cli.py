@@ -164,7 +164,7 @@ def test_train_pen_placements_and_stroke_distortion(tmp_path, capsys):
     out = tmp_path / "pen.pt"
     args = ["train", "--mnist", str(mnist_dir()), "--epochs", "1", "--limit", "300"]
     extra = ["--pen-placements", "2", "--pen-share", "0.5", "--distort-strokes"]
-    extra += ["--augment-share", "0.5"]
+    extra += ["--augment-share", "0.5", "--digit-styles"]
     assert cli.main([*args, "--pen", str(path), "--train-pen", *extra, "--out", str(out)]) == 0
     metadata = load_checkpoint(out).metadata
     assert metadata["notes"].endswith(f"and {2 * trained_on} pen-digit fields of the train writers")
@@ -173,6 +173,8 @@ def test_train_pen_placements_and_stroke_distortion(tmp_path, capsys):
     for bad in ("0", "1.5"):
         with pytest.raises(SystemExit):
             cli.main([*args, "--augment-share", bad, "--out", str(out)])
+    with pytest.raises(SystemExit, match="--digit-styles goes with --train-pen --distort-"):
+        cli.main([*args, "--pen", str(path), "--train-pen", "--digit-styles", "--out", str(out)])
 
 
 def test_predict_handles_thousands_of_drawings(tmp_path):

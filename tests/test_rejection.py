@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from lenet_gui.model import LeNet5
-from lenet_gui.negatives import GENERATORS, synthetic_negatives
+from lenet_gui.negatives import CAPITALS, GENERATORS, capital, synthetic_negatives
+from lenet_gui.preprocess import Drawing, prepare_drawing
 from lenet_gui.rejection import (
     FIT_PLACEMENTS,
     SPLITS,
@@ -26,6 +27,20 @@ def test_synthetic_negatives_are_reproducible_and_of_every_kind():
     for _, drawing in a:
         xs = [x for s in drawing.strokes for x, _ in s]
         assert xs and min(xs) >= 0 and max(xs) <= drawing.width
+
+
+def test_capital_letters_are_every_letter_and_read_as_ink():
+    """Printed capitals (`negatives.capital`): every letter of CAPITALS in 200 draws, none of
+    those a reader may take for a digit, each a drawing with ink inside the canvas."""
+    rng = np.random.default_rng(0)
+    drawings = [Drawing(280, 280, tuple(tuple(s) for s in capital(rng))) for _ in range(200)]
+    assert not set(CAPITALS) & set("ODQIJGSZT")
+    strokes = {len(d.strokes) for d in drawings}
+    assert strokes == {len(s) for s in CAPITALS.values()}  # one to three strokes, as drawn
+    for drawing in drawings:
+        points = np.array([p for s in drawing.strokes for p in s])
+        assert points.min() >= 0 and points.max() <= 280
+        assert prepare_drawing(drawing) is not None
 
 
 def test_writer_split_is_stable_and_uses_every_split():
