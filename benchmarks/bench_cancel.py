@@ -25,9 +25,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from lenet_gui.checkpoint import load_checkpoint  # noqa: E402
-from lenet_gui.paths import bundled_checkpoint  # noqa: E402
-from lenet_gui.retraining import RetrainSettings, make_job  # noqa: E402
+from lenet_gui.retrain.checkpoint import load_checkpoint  # noqa: E402
+from lenet_gui.retrain.retraining import RetrainSettings, make_job  # noqa: E402
+from lenet_gui.system.paths import bundled_checkpoint  # noqa: E402
 from lenet_gui.ui.retrain.training_worker import TrainingWorker  # noqa: E402
 
 

@@ -30,11 +30,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lenet_gui.allocator import keep_freed_memory
-from lenet_gui.inference import inspect
-from lenet_gui.model import LeNet5
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.train import TrainConfig, to_network_input, train
+from lenet_gui.network.model import LeNet5
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.inference import inspect
+from lenet_gui.system.allocator import keep_freed_memory
+from lenet_gui.training.train import TrainConfig, to_network_input, train
 
 
 class PlainLeNet5(nn.Module):

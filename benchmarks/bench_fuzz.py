@@ -14,7 +14,7 @@ idle, garbage collected) and the resident memory measured there: a leak grows fr
 to checkpoint, in the last half as in the first; a plateau does not. Also printed: the peak, and
 at the end how much of the resident memory was freed memory the C library kept (what
 malloc_trim gives back). The window runs with the app's allocator policy
-(lenet_gui.allocator). Targets (issue 13): no event over 250 ms, growth under 50 MB after
+(lenet_gui.system.allocator). Targets (issue 13): no event over 250 ms, growth under 50 MB after
 warm-up. Offscreen by default.
 
 Also times one resize of a canvas holding 1,000 strokes (it copied every undo step: 2.3 s and
@@ -179,7 +179,7 @@ def main() -> None:
     parser.add_argument("--window-strokes", type=int, default=300)
     args = parser.parse_args()
 
-    from lenet_gui.allocator import return_large_blocks_to_the_system
+    from lenet_gui.system.allocator import return_large_blocks_to_the_system
 
     return_large_blocks_to_the_system()  # as the app does at start-up
     app = QApplication([])
@@ -188,8 +188,8 @@ def main() -> None:
     import torch
     from gui_fuzz import NONE, GuiFuzzer
 
-    from lenet_gui.checkpoint import load_checkpoint
-    from lenet_gui.paths import bundled_checkpoint
+    from lenet_gui.retrain.checkpoint import load_checkpoint
+    from lenet_gui.system.paths import bundled_checkpoint
     from lenet_gui.ui.main_window import MainWindow
 
     torch.set_num_threads(1)  # as the app runs

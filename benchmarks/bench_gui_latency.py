@@ -50,7 +50,7 @@ PEN_DIGITS = Path(
 def strokes_to_draw(side: float, count: int) -> list:
     """Digits as lists of strokes in canvas pixels: pen digits if available, else loops."""
     if PEN_DIGITS.is_file():
-        from lenet_gui.drawn_digits import CANVAS, load_pen_digits, pen_drawings
+        from lenet_gui.data.drawn_digits import CANVAS, load_pen_digits, pen_drawings
 
         digits = load_pen_digits(PEN_DIGITS)[:count]
         scale = side / CANVAS
@@ -74,7 +74,7 @@ def numbers_to_draw(width: float, height: float, length: int, count: int) -> lis
     digits, scaled to fit a width x height canvas."""
     import numpy as np
 
-    from lenet_gui.drawn_digits import compose_number, load_pen_digits
+    from lenet_gui.data.drawn_digits import compose_number, load_pen_digits
 
     digits = load_pen_digits(PEN_DIGITS)
     rng = np.random.default_rng(0)
@@ -235,8 +235,8 @@ def main() -> int:
 
 def print_breakdown(window) -> None:
     """Where one classification's time goes (median of 200 runs on the last drawing)."""
-    from lenet_gui.inference import inspect
-    from lenet_gui.preprocess import prepare_drawing
+    from lenet_gui.preprocessing.preprocess import prepare_drawing
+    from lenet_gui.reading.inference import inspect
 
     drawing = window.current_drawing()
     model = window.loaded_model.model

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import torch
 
-from lenet_gui.adversarial import smallest_fooling
-from lenet_gui.checkpoint import load_checkpoint
-from lenet_gui.paths import bundled_checkpoint
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.sweep import TRANSFORMS, run_sweep
+from lenet_gui.lab.adversarial import smallest_fooling
+from lenet_gui.lab.sweep import TRANSFORMS, run_sweep
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.retrain.checkpoint import load_checkpoint
+from lenet_gui.system.paths import bundled_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 

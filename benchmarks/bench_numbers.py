@@ -61,7 +61,7 @@ def choose(digits, length: int, one_writer: bool, rng) -> list:
 
 def compose(digits, per_length: int, seed: int):
     """(label string, Drawing, the digits' own drawings) for each composed number."""
-    from lenet_gui.drawn_digits import compose_number
+    from lenet_gui.data.drawn_digits import compose_number
 
     rng = np.random.default_rng(seed)
     numbers = []
@@ -76,7 +76,7 @@ def compose(digits, per_length: int, seed: int):
 def compose_marked(digits, letters, count: int, mark: str, seed: int):
     """(label of the digits, Drawing) for `count` numbers of 2-4 digits with one `mark` between
     two of them (`drawn_digits.compose_with_mark`; a letter is written like a digit)."""
-    from lenet_gui.drawn_digits import compose_number, compose_with_mark
+    from lenet_gui.data.drawn_digits import compose_number, compose_with_mark
 
     rng = np.random.default_rng([seed, MARKS.index(mark)])
     numbers = []
@@ -94,7 +94,7 @@ def compose_marked(digits, letters, count: int, mark: str, seed: int):
 
 def policy_numbers(reading, rejector, odds_list) -> dict[str, str | None]:
     """The number a reading gives under each policy of verdicts on its parts."""
-    from lenet_gui.number_verdict import DIGIT_ODDS, number_verdicts
+    from lenet_gui.reading.number_verdict import DIGIT_ODDS, number_verdicts
 
     def joined(digits) -> str | None:
         return "".join(str(d) for d in digits if d is not None) or None
@@ -115,7 +115,7 @@ def policy_numbers(reading, rejector, odds_list) -> dict[str, str | None]:
 
 def print_policies(model, numbers, marked, odds_list) -> None:
     """Numbers read right, digit parts left out, marks kept out, per policy."""
-    from lenet_gui.segmentation import read_drawings
+    from lenet_gui.reading.segmentation import read_drawings
 
     readings = read_drawings(model, [drawing for _, drawing, _ in numbers])
     right, left_out, parts = defaultdict(int), defaultdict(int), 0
@@ -174,13 +174,13 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from lenet_gui import paths
-    from lenet_gui.checkpoint import load_checkpoint
-    from lenet_gui.drawn_digits import load_pen_digits, pen_drawings
-    from lenet_gui.inference import classify_drawings
-    from lenet_gui.preprocess import Drawing, render_drawing
-    from lenet_gui.rejection import held_out_digits, load_pen_characters, writer_split
-    from lenet_gui.segmentation import read_drawings, read_images
+    from lenet_gui.data.drawn_digits import load_pen_digits, pen_drawings
+    from lenet_gui.preprocessing.preprocess import Drawing, render_drawing
+    from lenet_gui.reading.inference import classify_drawings
+    from lenet_gui.reading.segmentation import read_drawings, read_images
+    from lenet_gui.retrain.checkpoint import load_checkpoint
+    from lenet_gui.retrain.rejection import held_out_digits, load_pen_characters, writer_split
+    from lenet_gui.system import paths
 
     model = load_checkpoint(args.checkpoint or paths.bundled_checkpoint()).model
     digits = load_pen_digits(PEN_DIGITS)

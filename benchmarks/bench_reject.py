@@ -10,11 +10,11 @@ Prints, for a checkpoint (default: the bundled model):
   writers' digits);
 - MNIST test accuracy;
 - expected calibration error (ECE) on the pen digits, before (T = 1) and after calibration;
-- candidate reject statistics from the literature (`lenet_gui/reject_statistics.py`: max logit,
-  energy, Mahalanobis distance on C5 and F6, kNN distance on F6, a logistic combination), each
-  in place of the verdict's top probability with the same shape and unsure rules, its threshold
-  keeping the same share of the dev writers' digits: held-out writers' non-digits given a firm
-  digit and pen digits read right, over `--placements` canvas placements of each drawing, with
+- candidate reject statistics from the literature (`lenet_gui/retrain/reject_statistics.py`: max
+  logit, energy, Mahalanobis distance on C5 and F6, kNN distance on F6, a logistic combination),
+  each in place of the verdict's top probability with the same shape and unsure rules, its
+  threshold keeping the same share of the dev writers' digits: held-out writers' non-digits given a
+  firm digit and pen digits read right, over `--placements` canvas placements of each drawing, with
   a writer-level bootstrap interval of the difference from the verdict's statistic; feature-space
   statistics are fitted on MNIST train and the train writers' pen digits only;
 - the verdict on each drawn shape and photo/scan case of issue 8 (made by the tests).
@@ -39,13 +39,13 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the issue's cases are made by the tests, once
 
-from lenet_gui import paths  # noqa: E402
-from lenet_gui.calibration import expected_calibration_error, softmax  # noqa: E402
-from lenet_gui.checkpoint import load_checkpoint  # noqa: E402
-from lenet_gui.drawn_digits import load_pen_digits  # noqa: E402
-from lenet_gui.inference import classify_drawings, classify_images  # noqa: E402
-from lenet_gui.mnist import load_mnist  # noqa: E402
-from lenet_gui.reject_statistics import (  # noqa: E402
+from lenet_gui.data.drawn_digits import load_pen_digits  # noqa: E402
+from lenet_gui.data.mnist import load_mnist  # noqa: E402
+from lenet_gui.reading.calibration import expected_calibration_error, softmax  # noqa: E402
+from lenet_gui.reading.inference import classify_drawings, classify_images  # noqa: E402
+from lenet_gui.reading.verdict import FIRM_PROBABILITY, UNSURE_RATIO, rejector_settings  # noqa: E402
+from lenet_gui.retrain.checkpoint import load_checkpoint  # noqa: E402
+from lenet_gui.retrain.reject_statistics import (  # noqa: E402
     FEATURE_LAYERS,
     energy,
     fit_class_gaussians,
@@ -55,14 +55,14 @@ from lenet_gui.reject_statistics import (  # noqa: E402
     max_logit,
     top_probability,
 )
-from lenet_gui.rejection import (  # noqa: E402
+from lenet_gui.retrain.rejection import (  # noqa: E402
     SPLITS,
     load_pen_characters,
     read_pen_characters,
     read_pen_digits,
 )
-from lenet_gui.train import evaluate, ink_fields, to_network_input  # noqa: E402
-from lenet_gui.verdict import FIRM_PROBABILITY, UNSURE_RATIO, rejector_settings  # noqa: E402
+from lenet_gui.system import paths  # noqa: E402
+from lenet_gui.training.train import evaluate, ink_fields, to_network_input  # noqa: E402
 
 # The dev writers' share of pen digits each statistic's threshold keeps, in the comparison.
 KEEP_SHARES = (0.995, 0.99, 0.985)

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lenet_gui.retraining import (  # noqa: E402
+from lenet_gui.retrain.retraining import (  # noqa: E402
     FINAL_MESSAGES,
     FROM_SCRATCH,
     TrainingOutcome,

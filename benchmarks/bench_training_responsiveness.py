@@ -30,10 +30,10 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from lenet_gui.checkpoint import load_checkpoint  # noqa: E402
-from lenet_gui.paths import bundled_checkpoint  # noqa: E402
-from lenet_gui.retraining import TrainingJob  # noqa: E402
-from lenet_gui.train import TrainConfig  # noqa: E402
+from lenet_gui.retrain.checkpoint import load_checkpoint  # noqa: E402
+from lenet_gui.retrain.retraining import TrainingJob  # noqa: E402
+from lenet_gui.system.paths import bundled_checkpoint  # noqa: E402
+from lenet_gui.training.train import TrainConfig  # noqa: E402
 from lenet_gui.ui.retrain.training_worker import TrainingWorker  # noqa: E402
 
 

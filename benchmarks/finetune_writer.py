@@ -33,16 +33,16 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from lenet_gui.checkpoint import load_checkpoint  # noqa: E402
-from lenet_gui.drawn_digits import load_pen_digits, pen_drawings  # noqa: E402
-from lenet_gui.inference import classify_drawings  # noqa: E402
-from lenet_gui.mnist import load_mnist  # noqa: E402
-from lenet_gui.model import LeNet5, LeNet5Config  # noqa: E402
-from lenet_gui.paths import bundled_checkpoint  # noqa: E402
-from lenet_gui.rejection import writer_split  # noqa: E402
-from lenet_gui.retraining import FINE_TUNE, TrainingOutcome, make_job, run_training  # noqa: E402
-from lenet_gui.samples import SampleStore, holdout_split  # noqa: E402
-from lenet_gui.train import evaluate  # noqa: E402
+from lenet_gui.data.drawn_digits import load_pen_digits, pen_drawings  # noqa: E402
+from lenet_gui.data.mnist import load_mnist  # noqa: E402
+from lenet_gui.data.samples import SampleStore, holdout_split  # noqa: E402
+from lenet_gui.network.model import LeNet5, LeNet5Config  # noqa: E402
+from lenet_gui.reading.inference import classify_drawings  # noqa: E402
+from lenet_gui.retrain.checkpoint import load_checkpoint  # noqa: E402
+from lenet_gui.retrain.rejection import writer_split  # noqa: E402
+from lenet_gui.retrain.retraining import FINE_TUNE, TrainingOutcome, make_job, run_training  # noqa: E402
+from lenet_gui.system.paths import bundled_checkpoint  # noqa: E402
+from lenet_gui.training.train import evaluate  # noqa: E402
 
 
 def data_paths() -> tuple[Path, Path]:

@@ -18,16 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import paths
-from .atomic import SaveError, check_writable
-from .metrics import (
+from .system import paths
+from .system.atomic import SaveError, check_writable
+from .training.metrics import (
     MNIST_TEST_ACCURACY,
     PEN_DEV_ACCURACY,
     PEN_HELD_OUT_ACCURACY,
     TRAIN_SECONDS,
     percent_text,
 )
-from .train_config import PEN_SHARE, TrainConfig
+from .training.train_config import PEN_SHARE, TrainConfig
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +40,15 @@ def _print(text: str = "", file=None) -> None:
 
 
 def _load_model(path: str | None):
-    from .checkpoint import load_checkpoint
+    from .retrain.checkpoint import load_checkpoint
 
     return load_checkpoint(path or paths.bundled_checkpoint())
 
 
 def cmd_info(args) -> int:
-    from .architecture import LAYER_NAMES
-    from .checkpoint import describe_loaded
-    from .model import layer_output_shapes, layer_parameter_counts
+    from .network.architecture import LAYER_NAMES
+    from .network.model import layer_output_shapes, layer_parameter_counts
+    from .retrain.checkpoint import describe_loaded
 
     loaded = _load_model(args.checkpoint)
     counts = layer_parameter_counts(loaded.model)
@@ -74,7 +74,7 @@ def cmd_info(args) -> int:
 
 
 def _print_formulas(model) -> None:
-    from .layer_arithmetic import parameter_formulas, total_formula
+    from .network.layer_arithmetic import parameter_formulas, total_formula
 
     formulas = parameter_formulas(model)
     _print()
@@ -87,7 +87,7 @@ def _print_formulas(model) -> None:
 
 
 def _read_drawings(path: Path):
-    from .drawing_file import iter_drawings
+    from .preprocessing.drawing_file import iter_drawings
 
     return list(iter_drawings(path))
 
@@ -100,7 +100,7 @@ def _read_drawings_or_exit(name: str) -> list:
 
 
 def _read_images_or_exit(names: list[str]) -> list:
-    from .photo import ImageReadError, open_image
+    from .preprocessing.photo import ImageReadError, open_image
 
     images = []
     for name in names:
@@ -128,9 +128,9 @@ def _batches(items, size: int):
 def cmd_predict(args) -> int:
     """One JSON line per drawing or image, printed as each batch is classified: time to the
     first answer and memory do not grow with the number of drawings."""
-    from .drawing_file import iter_drawings
-    from .inference import classify_drawings, classify_images
-    from .segmentation import read_drawings, read_images
+    from .preprocessing.drawing_file import iter_drawings
+    from .reading.inference import classify_drawings, classify_images
+    from .reading.segmentation import read_drawings, read_images
 
     loaded = _load_model(args.checkpoint)
     if args.strokes:
@@ -152,7 +152,7 @@ def cmd_predict(args) -> int:
 
 def _prepared_inputs(args) -> list:
     """(name, PreparedInput or None) for each drawing of --strokes, or each IMAGE."""
-    from .preprocess import prepare_drawing, prepare_image
+    from .preprocessing.preprocess import prepare_drawing, prepare_image
 
     if args.strokes:
         drawings = _read_drawings_or_exit(args.strokes)
@@ -178,7 +178,7 @@ def _each_digit(args, verb: str, blank: dict):
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import run_sweep, sweep_values
+    from .lab.sweep import run_sweep, sweep_values
 
     try:
         sweep_values(args.transform, args.range[0], args.range[1], args.steps)
@@ -192,7 +192,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_fool(args) -> int:
-    from .adversarial import smallest_fooling
+    from .lab.adversarial import smallest_fooling
 
     blank = {"method": args.method, "reading": None}
     for name, model, prepared in _each_digit(args, "fool", blank):
@@ -209,7 +209,7 @@ def cmd_fool(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .onnx_export import OnnxUnavailable, export_onnx, verify
+    from .lab.onnx_export import OnnxUnavailable, export_onnx, verify
 
     loaded = _load_model(args.checkpoint)
     try:
@@ -242,11 +242,11 @@ def _print_evaluation(evaluation, title: str) -> None:
 
 
 def cmd_eval(args) -> int:
-    from .mnist import MnistError, load_mnist
-    from .train import evaluate
+    from .data.mnist import MnistError, load_mnist
+    from .training.train import evaluate
 
     if args.pen:
-        from .drawn_digits import evaluate_pen_digits, load_pen_digits
+        from .data.drawn_digits import evaluate_pen_digits, load_pen_digits
 
         digits = load_pen_digits(args.pen)  # a bad file is said before torch loads
         loaded = _load_model(args.checkpoint)
@@ -265,11 +265,11 @@ def cmd_eval(args) -> int:
 def cmd_train(args) -> int:
     from tqdm import tqdm
 
-    from .allocator import keep_freed_memory
-    from .checkpoint import LoadedModel, save_checkpoint
-    from .mnist import MnistError, load_mnist
-    from .model import LeNet5, LeNet5Config
-    from .train import evaluate, train
+    from .data.mnist import MnistError, load_mnist
+    from .network.model import LeNet5, LeNet5Config
+    from .retrain.checkpoint import LoadedModel, save_checkpoint
+    from .system.allocator import keep_freed_memory
+    from .training.train import evaluate, train
 
     if args.train_pen and not args.pen:
         raise SystemExit("error: --train-pen trains on the --pen file: give --pen FILE")
@@ -279,7 +279,7 @@ def cmd_train(args) -> int:
     keep_freed_memory()  # this process trains: see allocator.py
     pen_digits = None
     if args.pen:
-        from .drawn_digits import load_pen_digits
+        from .data.drawn_digits import load_pen_digits
 
         pen_digits = load_pen_digits(args.pen)  # a bad file is said now, not after training
     try:
@@ -305,7 +305,7 @@ def cmd_train(args) -> int:
         model = loaded.model
     negatives = None
     if args.negatives:
-        from .rejection import load_pen_characters, negative_fields
+        from .retrain.rejection import load_pen_characters, negative_fields
 
         try:
             characters = load_pen_characters(args.negatives)
@@ -322,7 +322,7 @@ def cmd_train(args) -> int:
     notes = f"trained by `lenet_gui train` on {len(images)} MNIST images"
     weights = None
     if args.train_pen:
-        from .rejection import mix_pen_digits, pen_digit_fields
+        from .retrain.rejection import mix_pen_digits, pen_digit_fields
 
         pen_fields, pen_labels = pen_digit_fields(
             pen_digits,
@@ -379,8 +379,8 @@ def cmd_train(args) -> int:
     accuracy = evaluate(model, test_images, test_labels).accuracy
     metrics = {MNIST_TEST_ACCURACY: accuracy, TRAIN_SECONDS: round(time.time() - started, 1)}
     if pen_digits is not None:
-        from .drawn_digits import evaluate_pen_digits
-        from .rejection import held_out_digits
+        from .data.drawn_digits import evaluate_pen_digits
+        from .retrain.rejection import held_out_digits
 
         metrics[PEN_DEV_ACCURACY] = evaluate_pen_digits(model, pen_digits).accuracy
         held_out = held_out_digits(pen_digits)
@@ -452,9 +452,9 @@ def _save_elsewhere(save) -> Path | None:
 
 
 def cmd_calibrate(args) -> int:
-    from .checkpoint import save_checkpoint
-    from .drawn_digits import load_pen_digits
-    from .rejection import fit_rejector, load_pen_characters
+    from .data.drawn_digits import load_pen_digits
+    from .retrain.checkpoint import save_checkpoint
+    from .retrain.rejection import fit_rejector, load_pen_characters
 
     loaded = _load_model(args.checkpoint)
     try:
@@ -481,7 +481,7 @@ def cmd_calibrate(args) -> int:
 def cmd_download(args) -> int:
     from tqdm import tqdm
 
-    from .mnist import MnistError, download_mnist
+    from .data.mnist import MnistError, download_mnist
 
     folder = paths.default_mnist_dir(args.mnist)
     bars: dict[str, tqdm] = {}
@@ -507,7 +507,7 @@ def cmd_download(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .explain import ExplainError, explain, load_network_input
+    from .explain.report import ExplainError, explain, load_network_input
 
     loaded = _load_model(args.checkpoint)
     try:
@@ -736,7 +736,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .qt_options import split_qt_options
+    from .system.qt_options import split_qt_options
 
     argv = sys.argv[1:] if argv is None else list(argv)
     qt_options, rest = split_qt_options(argv)
@@ -769,7 +769,7 @@ def error_line(exc: Exception) -> str:
     elif user_facing:
         text = str(exc) or type(exc).__name__
     else:
-        from .logs import setup_logging, where_logged
+        from .system.logs import setup_logging, where_logged
 
         setup_logging(crash_log=False)
         log.error("command failed", exc_info=exc)

@@ -21,7 +21,7 @@ import traceback
 from pathlib import Path
 from typing import TextIO
 
-from . import paths
+from .system import paths
 
 DIGITS_FILE = "self_test_digits.json"
 LOG_NAME = "self-test.log"
@@ -41,7 +41,7 @@ def _open_report() -> tuple[TextIO, TextIO | None]:
 
 def _load_samples(path: Path) -> list[tuple[int, object]]:
     """(label, Drawing) pairs from a JSON list of drawings that each carry a `label`."""
-    from .preprocess import Drawing
+    from .preprocessing.preprocess import Drawing
 
     items = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(items, list) or not items:
@@ -55,8 +55,8 @@ def _run(out: TextIO, checkpoint: Path, digits: Path) -> int:
     kind = "frozen" if getattr(sys, "frozen", False) else "source"
     print(f"lenet-gui {__version__} self-test ({kind}, Python {sys.version.split()[0]})", file=out)
     started = time.perf_counter()
-    from .checkpoint import load_checkpoint
-    from .inference import classify_drawings
+    from .reading.inference import classify_drawings
+    from .retrain.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(checkpoint)
     samples = _load_samples(digits)
@@ -101,8 +101,8 @@ def _train_briefly(model, samples: list[tuple[int, object]]) -> float:
 
     import numpy as np
 
-    from .preprocess import prepare_drawing
-    from .train import TrainConfig, train
+    from .preprocessing.preprocess import prepare_drawing
+    from .training.train import TrainConfig, train
 
     fields = np.stack([prepare_drawing(drawing).centred for _, drawing in samples])
     labels = np.array([label for label, _ in samples])

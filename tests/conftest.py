@@ -73,8 +73,8 @@ def no_unanswered_message_boxes(monkeypatch):
 @pytest.fixture(scope="session")
 def bundled_model():
     """The bundled checkpoint, loaded once for the whole run (it is never modified)."""
-    from lenet_gui.checkpoint import load_checkpoint
-    from lenet_gui.paths import bundled_checkpoint
+    from lenet_gui.retrain.checkpoint import load_checkpoint
+    from lenet_gui.system.paths import bundled_checkpoint
 
     return load_checkpoint(bundled_checkpoint())
 
@@ -155,7 +155,7 @@ def settle(qtbot):
 
 def bar(digit: int, shift: float):
     """A distinct drawing per digit: a vertical bar at a digit-dependent slant."""
-    from lenet_gui.preprocess import Drawing
+    from lenet_gui.preprocessing.preprocess import Drawing
 
     x = 80 + 12 * digit + shift
     return Drawing(280, 280, (((x, 50.0), (x + 8 * digit - 30, 230.0)),))
@@ -164,7 +164,7 @@ def bar(digit: int, shift: float):
 @pytest.fixture
 def samples(tmp_path):
     """Forty own samples (four bars per digit) as the sample store gives them back."""
-    from lenet_gui.samples import SampleStore
+    from lenet_gui.data.samples import SampleStore
 
     store = SampleStore(tmp_path)
     for digit in range(10):

@@ -61,8 +61,8 @@ def main() -> int:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from lenet_gui.checkpoint import load_checkpoint
-    from lenet_gui.paths import bundled_checkpoint
+    from lenet_gui.retrain.checkpoint import load_checkpoint
+    from lenet_gui.system.paths import bundled_checkpoint
     from lenet_gui.ui import theme
     from lenet_gui.ui.main_window import MainWindow
 

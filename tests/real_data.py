@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lenet_gui.mnist import has_mnist
+from lenet_gui.data.mnist import has_mnist
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Fooling the network (lenet_gui.adversarial): FGSM and PGD, the search for the smallest
+"""Fooling the network (lenet_gui.lab.adversarial): FGSM and PGD, the search for the smallest
 budget, the valid input range, the CLI."""
 
 import json
@@ -9,9 +9,9 @@ import torch
 from test_sweep import THREE
 
 from lenet_gui import cli
-from lenet_gui.adversarial import HIGH, LOW, attack, smallest_fooling
-from lenet_gui.inference import probabilities
-from lenet_gui.preprocess import Drawing, prepare_drawing
+from lenet_gui.lab.adversarial import HIGH, LOW, attack, smallest_fooling
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.inference import probabilities
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Memory freed by large images goes back to the system (lenet_gui.allocator, glibc only)."""
+"""Memory freed by large images goes back to the system (lenet_gui.system.allocator, glibc only)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from conftest import ROOT
 PROBE = textwrap.dedent(
     """
     import sys
-    from lenet_gui.allocator import return_large_blocks_to_the_system
+    from lenet_gui.system.allocator import return_large_blocks_to_the_system
 
     def resident_mb():
         with open("/proc/self/statm") as fh:
@@ -66,7 +66,7 @@ def test_large_freed_blocks_do_not_stay_resident():
 REUSE_PROBE = textwrap.dedent(
     """
     import resource, sys
-    from lenet_gui.allocator import keep_freed_memory, return_large_blocks_to_the_system
+    from lenet_gui.system.allocator import keep_freed_memory, return_large_blocks_to_the_system
 
     if sys.argv[1] == "keep" and not keep_freed_memory():
         sys.exit("not set")

@@ -1,4 +1,4 @@
-"""The one atomic-write helper: every user save goes through it (lenet_gui/atomic.py)."""
+"""The one atomic-write helper: every user save goes through it (lenet_gui/system/atomic.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from lenet_gui import atomic
+from lenet_gui.system import atomic
 
 
 def disk_full_after(nbytes: int):
@@ -98,7 +98,7 @@ def test_checkpoints_and_samples_use_it():
     """The two former copies (checkpoint.py, samples.py) call the helper; no other temp files."""
     from pathlib import Path
 
-    root = Path(atomic.__file__).parent
+    root = Path(atomic.__file__).parents[1]  # the whole package
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "mkstemp" not in text, path

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from lenet_gui import cli
-from lenet_gui.attribution import attribute, integrated_gradients, occlusion
-from lenet_gui.preprocess import BACKGROUND_VALUE, Drawing, prepare_drawing
+from lenet_gui.explain.attribution import attribute, integrated_gradients, occlusion
+from lenet_gui.preprocessing.preprocess import BACKGROUND_VALUE, Drawing, prepare_drawing
 
 SEVEN = Drawing(280, 280, (((60, 60), (220, 60), (120, 240)),))
 
@@ -115,7 +115,7 @@ def test_explain_refuses_blank_and_unreadable_inputs(tmp_path):
 def test_occlusion_computes_only_patches_over_ink_and_matches_every_patch(bundled_model):
     """Skipping the patches over blank paper changes nothing: the map equals the one made from
     every patch position, computed here one patch at a time."""
-    from lenet_gui.attribution import _patch_masks
+    from lenet_gui.explain.attribution import _patch_masks
 
     model = bundled_model.model
     x = prepare_drawing(Drawing(280, 280, (((150, 40), (150, 250)),))).network_input  # a 1
@@ -133,7 +133,7 @@ def test_occlusion_computes_only_patches_over_ink_and_matches_every_patch(bundle
 def test_quick_integrated_gradients_take_fewer_steps_and_occlusion_is_the_same(
     bundled_model, seven_input
 ):
-    from lenet_gui.attribution import QUICK_GRADIENT_STEPS
+    from lenet_gui.explain.attribution import QUICK_GRADIENT_STEPS
 
     model = bundled_model.model
     quick = attribute(model, seven_input, 7, method="gradient", quick=True).map

@@ -3,12 +3,12 @@
 import pytest
 from real_data import REPO, mnist_dir, pen_digits_file
 
-from lenet_gui import paths
-from lenet_gui.checkpoint import load_checkpoint
-from lenet_gui.drawn_digits import evaluate_pen_digits, load_pen_digits
-from lenet_gui.mnist import load_mnist
-from lenet_gui.rejection import held_out_digits, writer_split
-from lenet_gui.train import evaluate
+from lenet_gui.data.drawn_digits import evaluate_pen_digits, load_pen_digits
+from lenet_gui.data.mnist import load_mnist
+from lenet_gui.retrain.checkpoint import load_checkpoint
+from lenet_gui.retrain.rejection import held_out_digits, writer_split
+from lenet_gui.system import paths
+from lenet_gui.training.train import evaluate
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@
 import pytest
 from real_data import REPO, mnist_dir
 
-from lenet_gui import paths
-from lenet_gui.checkpoint import load_checkpoint
-from lenet_gui.layer_arithmetic import parameter_formulas
-from lenet_gui.mnist import load_mnist
-from lenet_gui.train import evaluate
+from lenet_gui.data.mnist import load_mnist
+from lenet_gui.network.layer_arithmetic import parameter_formulas
+from lenet_gui.retrain.checkpoint import load_checkpoint
+from lenet_gui.system import paths
+from lenet_gui.training.train import evaluate
 
 
 @pytest.fixture(scope="module")

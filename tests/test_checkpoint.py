@@ -5,8 +5,8 @@ import pytest
 import torch
 from memory_cap import run_capped
 
-from lenet_gui.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from lenet_gui.model import LeNet5
+from lenet_gui.network.model import LeNet5
+from lenet_gui.retrain.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
 
 @pytest.fixture
@@ -167,8 +167,8 @@ def test_truncated_files_are_named_in_words(saved, tmp_path, keep):
 HOSTILE_SCRIPT = """
 import io, sys, zipfile, zlib
 import torch
-from lenet_gui.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from lenet_gui.model import LeNet5
+from lenet_gui.retrain.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from lenet_gui.network.model import LeNet5
 folder = sys.argv[1]
 good = save_checkpoint(folder + "/good.pt", LeNet5())
 

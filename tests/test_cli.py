@@ -9,10 +9,10 @@ from PIL import Image
 from real_data import REPO, mnist_dir
 
 from lenet_gui import cli
-from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
-from lenet_gui.inference import classify_drawings
-from lenet_gui.model import LeNet5
-from lenet_gui.preprocess import Drawing, render_drawing
+from lenet_gui.network.model import LeNet5
+from lenet_gui.preprocessing.preprocess import Drawing, render_drawing
+from lenet_gui.reading.inference import classify_drawings
+from lenet_gui.retrain.checkpoint import load_checkpoint, save_checkpoint
 
 ONE = {"width": 280, "height": 280, "strokes": [[[150, 40], [140, 240]]]}
 BLANK = {"width": 280, "height": 280, "strokes": []}
@@ -130,7 +130,7 @@ def _pen_digits_file(tmp_path, tail):
     """A pen-digits file of 30 writers, one digit each: a stroke from (0, 0) through the points
     of `tail` (x scaled by the digit's index mod 3 for the first); returns (path, how many
     of them are train writers)."""
-    from lenet_gui.rejection import writer_split
+    from lenet_gui.retrain.rejection import writer_split
 
     writers = [f"x/{i}" for i in range(30)]
     records = []
@@ -214,7 +214,7 @@ def test_download_command_reports_failure_clearly(tmp_path, monkeypatch):
     """No network is touched: every mirror is a closed port on this machine."""
     import functools
 
-    from lenet_gui import mnist
+    from lenet_gui.data import mnist
 
     closed = ("http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/")
     download = functools.partial(mnist.download_mnist, mirrors=closed, timeout=2.0)

@@ -15,9 +15,11 @@ import pytest
 from conftest import ROOT
 from real_data import mnist_dir
 
-from lenet_gui import cli, mnist, paths
-from lenet_gui.drawn_digits import PenDigitsError, load_pen_digits
-from lenet_gui.train_config import TrainConfig
+from lenet_gui import cli
+from lenet_gui.data import mnist
+from lenet_gui.data.drawn_digits import PenDigitsError, load_pen_digits
+from lenet_gui.system import paths
+from lenet_gui.training.train_config import TrainConfig
 
 DRAWING = {"width": 280, "height": 280, "strokes": [[[150, 40], [140, 240]]]}
 
@@ -163,7 +165,7 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_log(capsy
     assert message.startswith("error: unexpected KeyError") and "\n" not in message
     log = (paths.user_data_dir() / "lenet-gui.log").read_text(encoding="utf-8")
     assert "KeyError: 'a defect'" in log and "Traceback" in log
-    from lenet_gui.logs import shutdown_logging
+    from lenet_gui.system.logs import shutdown_logging
 
     shutdown_logging()
 

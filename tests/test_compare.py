@@ -1,4 +1,5 @@
-"""Two models side by side (lenet_gui.compare) and the compare dialog, driven with real events."""
+"""Two models side by side (lenet_gui.lab.compare) and the compare dialog, driven with real
+events."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from test_sweep import THREE
 from test_ui_lab_sweep import wait_until
 from test_ui_main_window import digit_strokes
 
-from lenet_gui.architecture import LAYER_NAMES
-from lenet_gui.checkpoint import save_checkpoint
-from lenet_gui.compare import compare
-from lenet_gui.inference import inspect
-from lenet_gui.preprocess import Drawing, prepare_drawing
+from lenet_gui.lab.compare import compare
+from lenet_gui.network.architecture import LAYER_NAMES
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.inference import inspect
+from lenet_gui.retrain.checkpoint import save_checkpoint
 
 
 def nudged(model, seed=0, scale=0.05):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from lenet_gui.inference import inspect, probabilities
-from lenet_gui.model import LeNet5, model_device
-from lenet_gui.preprocess import Drawing, prepare_drawing
+from lenet_gui.network.model import LeNet5, model_device
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.inference import inspect, probabilities
 
 
 def meta_model() -> tuple[LeNet5, list]:

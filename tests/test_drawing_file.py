@@ -7,9 +7,10 @@ import json
 import pytest
 from memory_cap import run_capped
 
-from lenet_gui import cli, drawing_file
-from lenet_gui.drawing_file import iter_drawings
-from lenet_gui.preprocess import Drawing
+from lenet_gui import cli
+from lenet_gui.preprocessing import drawing_file
+from lenet_gui.preprocessing.drawing_file import iter_drawings
+from lenet_gui.preprocessing.preprocess import Drawing
 
 ONE = {"width": 280, "height": 280, "strokes": [[[60, 70], [200, 70], [120, 250]]]}
 TWO = {"width": 100, "height": 50, "strokes": [[[1.5, 2.25]]], "pen_width": 3}
@@ -58,7 +59,7 @@ def test_reading_many_drawings_takes_the_memory_of_one():
     """json.load of this 40 MB file takes about 400 MB; one drawing at a time, a few MB."""
     script = """
         import json, tempfile
-        from lenet_gui.drawing_file import iter_drawings
+        from lenet_gui.preprocessing.drawing_file import iter_drawings
         stroke = [[float(i % 280), float(i % 200)] for i in range(2000)]
         path = tempfile.mktemp(suffix=".json")
         with open(path, "w") as fh:

@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lenet_gui.fused_trunk import pool, training_scores, unpool
-from lenet_gui.model import LeNet5, LeNet5Config
+from lenet_gui.network.fused_trunk import pool, training_scores, unpool
+from lenet_gui.network.model import LeNet5, LeNet5Config
 
 
 def trained_a_little(output: str) -> LeNet5:

@@ -10,7 +10,7 @@ from memory_cap import run_capped
 from PIL import Image
 
 from lenet_gui import cli
-from lenet_gui.photo import MAX_SIDE, ImageReadError, open_image
+from lenet_gui.preprocessing.photo import MAX_SIDE, ImageReadError, open_image
 
 
 def _png_header_only(path, width: int, height: int) -> None:
@@ -69,7 +69,7 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_scale():
     script = """
         import tempfile, numpy as np
         from PIL import Image
-        from lenet_gui.photo import open_image
+        from lenet_gui.preprocessing.photo import open_image
         path = tempfile.mktemp(suffix=".jpg")
         Image.new("L", (8000, 8000), 200).save(path, quality=50)
         cap(40)

@@ -2,10 +2,10 @@ import pytest
 import torch
 
 from lenet_gui import cli
-from lenet_gui.architecture import C3_TABLE
-from lenet_gui.checkpoint import save_checkpoint
-from lenet_gui.layer_arithmetic import parameter_formulas, partial_conv_table, total_formula
-from lenet_gui.model import LeNet5, LeNet5Config, PartialConv2d, layer_parameter_counts
+from lenet_gui.network.architecture import C3_TABLE
+from lenet_gui.network.layer_arithmetic import parameter_formulas, partial_conv_table, total_formula
+from lenet_gui.network.model import LeNet5, LeNet5Config, PartialConv2d, layer_parameter_counts
+from lenet_gui.retrain.checkpoint import save_checkpoint
 
 
 def test_formulas_of_the_seed_are_the_papers(bundled_model):

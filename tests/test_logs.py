@@ -10,7 +10,7 @@ import threading
 import pytest
 from conftest import ROOT
 
-from lenet_gui.logs import BACKUPS, CRASH_LOG_NAME, LOG_NAME, setup_logging, shutdown_logging
+from lenet_gui.system.logs import BACKUPS, CRASH_LOG_NAME, LOG_NAME, setup_logging, shutdown_logging
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_uncaught_exceptions_in_threads_are_logged(logs):
 def test_a_hard_crash_leaves_its_python_traceback_in_the_crash_log(tmp_path):
     code = (
         "import faulthandler, sys\n"
-        "from lenet_gui.logs import setup_logging\n"
+        "from lenet_gui.system.logs import setup_logging\n"
         "setup_logging(sys.argv[1])\n"
         "def deep_in_the_app():\n"
         "    faulthandler._sigsegv()\n"
@@ -84,7 +84,7 @@ def test_a_hard_crash_leaves_its_python_traceback_in_the_crash_log(tmp_path):
 
 
 def test_an_unusable_folder_leaves_stderr_and_says_why(tmp_path):
-    from lenet_gui.logs import where_logged
+    from lenet_gui.system.logs import where_logged
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")

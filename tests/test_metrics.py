@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from lenet_gui import metrics
-from lenet_gui.metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY, metric, percent_text
+from lenet_gui.training import metrics
+from lenet_gui.training.metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY, metric, percent_text
 
 
 def test_metric_reads_finite_numbers_only():

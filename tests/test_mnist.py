@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from memory_cap import run_capped
 
-from lenet_gui.mnist import (
+from lenet_gui.data.mnist import (
     FILES,
     MIRRORS,
     MnistDownloadCancelled,
@@ -28,7 +28,7 @@ from lenet_gui.mnist import (
     load_mnist,
     read_idx,
 )
-from lenet_gui.paths import MNIST_ENV
+from lenet_gui.system.paths import MNIST_ENV
 
 # SHA-256 of the decompressed files, from /work/shared/data/mnist/README.md.
 REAL_SHA256 = {
@@ -379,7 +379,7 @@ def test_real_mnist_matches_readme_checksums():
 GZIP_BOMB_SCRIPT = """
 import gzip, struct, sys, tempfile, zlib
 from pathlib import Path
-from lenet_gui.mnist import MnistError, read_idx
+from lenet_gui.data.mnist import MnistError, read_idx
 folder = Path(tempfile.mkdtemp())
 zeros = bytes(2**20)
 images = struct.pack(">IIII", 0x803, 60000, 28, 28)

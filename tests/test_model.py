@@ -1,7 +1,7 @@
 import torch
 
-from lenet_gui.architecture import C3_TABLE, LAYER, LAYER_NAMES, LAYERS
-from lenet_gui.model import (
+from lenet_gui.network.architecture import C3_TABLE, LAYER, LAYER_NAMES, LAYERS
+from lenet_gui.network.model import (
     LeNet5,
     layer_output_shapes,
     layer_parameter_counts,

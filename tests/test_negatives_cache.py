@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lenet_gui.negatives_cache import VERSION, cache_path, load_cached, outlier_negatives
+from lenet_gui.retrain.negatives_cache import VERSION, cache_path, load_cached, outlier_negatives
 
 
 def digits(count: int = 20) -> np.ndarray:

@@ -1,11 +1,11 @@
-"""Verdicts on the parts of a number, in context (lenet_gui.number_verdict)."""
+"""Verdicts on the parts of a number, in context (lenet_gui.reading.number_verdict)."""
 
 import numpy as np
 import pytest
 
-from lenet_gui.number_verdict import number_verdicts, threshold_in_number
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.verdict import decide
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.number_verdict import number_verdicts, threshold_in_number
+from lenet_gui.reading.verdict import decide
 
 REJECTOR = {"temperature": 1.0, "reject_below": 0.8}
 SEVEN = prepare_drawing(Drawing(280, 280, (((60.0, 50.0), (180.0, 50.0), (110.0, 230.0)),)))

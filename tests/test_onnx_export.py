@@ -1,4 +1,4 @@
-"""ONNX export (lenet_gui.onnx_export): written atomically, agreeing with torch to 1e-4 when run
+"""ONNX export (lenet_gui.lab.onnx_export): written atomically, agreeing with torch to 1e-4 when run
 by onnxruntime, and a clear message when the optional packages are missing."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from real_data import pen_digits_file
 from test_ui_lab_sweep import wait_until
 
 from lenet_gui import cli
-from lenet_gui.model import LeNet5, LeNet5Config
-from lenet_gui.onnx_export import (
+from lenet_gui.lab.onnx_export import (
     TOLERANCE,
     OnnxUnavailable,
     export_onnx,
@@ -21,6 +20,7 @@ from lenet_gui.onnx_export import (
     reference_inputs,
     verify,
 )
+from lenet_gui.network.model import LeNet5, LeNet5Config
 
 pytest.importorskip("onnx", reason="the optional extra lenet-gui[onnx] is not installed")
 pytest.importorskip("onnxruntime", reason="the optional extra lenet-gui[onnx] is not installed")
@@ -94,8 +94,8 @@ def test_model_menu_exports_off_the_gui_thread(window, tmp_path, monkeypatch):
     path = tmp_path / "menu.onnx"
     assert shown[0].startswith(f"Wrote {path}") and "same digit 10/10" in shown[0]
     x = reference_inputs()[0][1]
-    from lenet_gui.calibration import softmax
-    from lenet_gui.inference import logits_of
+    from lenet_gui.reading.calibration import softmax
+    from lenet_gui.reading.inference import logits_of
 
     raw = softmax(logits_of(window.loaded_model.model, x))  # the export holds uncalibrated scores
     np.testing.assert_allclose(onnx_probabilities(path, x), raw, atol=TOLERANCE)

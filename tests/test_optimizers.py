@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lenet_gui.model import LeNet5
-from lenet_gui.optimizers import SGD, AdamW
+from lenet_gui.network.model import LeNet5
+from lenet_gui.training.optimizers import SGD, AdamW
 
 
 def run(model, step, lrs):

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lenet_gui import cli, paths
+from lenet_gui import cli
 from lenet_gui.self_test import DIGITS_FILE, EXIT_BROKEN, EXIT_WRONG, LOG_NAME, run_self_test
+from lenet_gui.system import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = paths.resource_path(DIGITS_FILE)
@@ -58,8 +59,8 @@ def test_self_test_fails_when_a_digit_is_misread(tmp_path, capsys, data_dir):
 def test_self_test_fails_with_an_untrained_model(tmp_path, capsys, data_dir):
     import torch
 
-    from lenet_gui.checkpoint import save_checkpoint
-    from lenet_gui.model import LeNet5
+    from lenet_gui.network.model import LeNet5
+    from lenet_gui.retrain.checkpoint import save_checkpoint
 
     torch.manual_seed(0)
     untrained = save_checkpoint(tmp_path / "untrained.pt", LeNet5())

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lenet_gui.components import digit_components, ink_components
-from lenet_gui.photo import ImageReadError, open_image, photo_ink
-from lenet_gui.preprocess import (
+from lenet_gui.preprocessing.components import digit_components, ink_components
+from lenet_gui.preprocessing.photo import ImageReadError, open_image, photo_ink
+from lenet_gui.preprocessing.preprocess import (
     Drawing,
     crop_to_ink,
     prepare_drawing,

@@ -1,7 +1,12 @@
 import pytest
 
-from lenet_gui.placement import drawing_ink_box, image_ink_box, placement
-from lenet_gui.preprocess import INK_THRESHOLD, Drawing, prepare_drawing, render_drawing
+from lenet_gui.preprocessing.placement import drawing_ink_box, image_ink_box, placement
+from lenet_gui.preprocessing.preprocess import (
+    INK_THRESHOLD,
+    Drawing,
+    prepare_drawing,
+    render_drawing,
+)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ import pytest
 from memory_cap import run_capped
 from PIL import Image
 
-from lenet_gui.preprocess import (
+from lenet_gui.preprocessing.preprocess import (
     Drawing,
     default_pen_width,
     ink_levels,
@@ -126,7 +126,7 @@ def test_drawing_files_are_validated(change, words):
 def test_a_huge_declared_canvas_renders_at_a_bounded_size():
     """A 100-byte file declaring 30000x30000 with pen width 1 took more than 6 GB."""
     script = """
-        from lenet_gui.preprocess import Drawing, prepare_drawing
+        from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
         huge = Drawing.from_dict({"width": 30000, "height": 30000, "pen_width": 1,
                                   "strokes": [[[100, 100], [140, 180]]]})
         far = Drawing.from_dict({"width": 300, "height": 300, "pen_width": 3,

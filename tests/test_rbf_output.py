@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
-from lenet_gui.model import LeNet5, LeNet5Config
-from lenet_gui.prototypes import PROTOTYPES
-from lenet_gui.train import TrainConfig, rbf_loss, train
+from lenet_gui.network.model import LeNet5, LeNet5Config
+from lenet_gui.network.prototypes import PROTOTYPES
+from lenet_gui.retrain.checkpoint import load_checkpoint, save_checkpoint
+from lenet_gui.training.train import TrainConfig, rbf_loss, train
 
 
 def test_prototypes_are_distinct_plus_minus_one_bitmaps():

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from lenet_gui.model import LeNet5
-from lenet_gui.reject_statistics import (
+from lenet_gui.network.model import LeNet5
+from lenet_gui.retrain.reject_statistics import (
     energy,
     fit_class_gaussians,
     fit_logistic,
@@ -98,8 +98,8 @@ def test_mahalanobis_on_the_bundled_model_keeps_mnist_digits_and_rejects_far_fea
 ):
     from real_data import mnist_dir
 
-    from lenet_gui.mnist import load_mnist
-    from lenet_gui.train import ink_fields, to_network_input
+    from lenet_gui.data.mnist import load_mnist
+    from lenet_gui.training.train import ink_fields, to_network_input
 
     model = bundled_model.model
     train, train_labels = load_mnist(mnist_dir(), "train")

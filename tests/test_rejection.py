@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from lenet_gui.model import LeNet5
-from lenet_gui.negatives import CAPITALS, GENERATORS, capital, synthetic_negatives
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.rejection import (
+from lenet_gui.data.negatives import CAPITALS, GENERATORS, capital, synthetic_negatives
+from lenet_gui.network.model import LeNet5
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.retrain.rejection import (
     FIT_PLACEMENTS,
     SPLITS,
     fit_rejector,
@@ -82,7 +82,7 @@ def test_a_broken_characters_file_is_one_clear_error(tmp_path):
 
 
 def test_fit_rejector_gives_plain_numbers():
-    from lenet_gui.drawn_digits import PenDigit
+    from lenet_gui.data.drawn_digits import PenDigit
 
     rng = np.random.default_rng(0)
     digits = [
@@ -103,8 +103,8 @@ def test_fit_rejector_gives_plain_numbers():
 
 
 def test_pen_digit_fields_hold_only_the_train_writers_digits():
-    from lenet_gui.drawn_digits import PenDigit
-    from lenet_gui.rejection import held_out_digits, mix_pen_digits, pen_digit_fields
+    from lenet_gui.data.drawn_digits import PenDigit
+    from lenet_gui.retrain.rejection import held_out_digits, mix_pen_digits, pen_digit_fields
 
     stroke = ((0.0, 0.0), (3.0, 10.0), (6.0, 0.0))
     digits = [PenDigit(i % 10, f"w/{i}", (stroke,)) for i in range(40)]

@@ -1,5 +1,5 @@
 """Training replay: the weights a retrain run keeps (retraining.Snapshot) and the drawing read
-again at each of them (lenet_gui.replay)."""
+again at each of them (lenet_gui.retrain.replay)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import torch
 from test_retraining import tiny_job
 from test_sweep import THREE
 
-from lenet_gui.inference import inspect
-from lenet_gui.model import LeNet5, LeNet5Config
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.replay import model_at, replay
-from lenet_gui.retraining import TrainingJob, run_training, snapshot_steps
+from lenet_gui.network.model import LeNet5, LeNet5Config
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.inference import inspect
+from lenet_gui.retrain.replay import model_at, replay
+from lenet_gui.retrain.retraining import TrainingJob, run_training, snapshot_steps
 
 
 def test_snapshot_steps_are_dense_in_the_first_epoch_then_one_per_epoch():
@@ -102,7 +102,7 @@ def test_replay_slider_in_the_retrain_results_follows_training(window, draw, set
 
 def test_replay_of_an_rbf_model_uses_the_rbf_output_words(qtbot):
     """The replayed maps name the output as the replayed model has it (RBF units, not logits)."""
-    from lenet_gui.retraining import Snapshot
+    from lenet_gui.retrain.retraining import Snapshot
     from lenet_gui.ui.retrain.replay_view import ReplayView
 
     args = {"output": "rbf"}

@@ -1,5 +1,5 @@
-"""The training replay saved with a model (lenet_gui.replay_file): written into the checkpoint,
-read back checked, and left out with a one-line reason when it is damaged or hostile."""
+"""The training replay saved with a model (lenet_gui.retrain.replay_file): written into the
+checkpoint, read back checked, and left out with a one-line reason when it is damaged or hostile."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from test_replay import trained
 from test_retraining import tiny_job
 from test_sweep import THREE
 
-from lenet_gui.checkpoint import (
+from lenet_gui.network.model import LeNet5
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.inference import inspect
+from lenet_gui.retrain.checkpoint import (
     MAX_FILE_BYTES,
     _check_container,
     _check_contents,
@@ -19,19 +22,16 @@ from lenet_gui.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from lenet_gui.inference import inspect
-from lenet_gui.model import LeNet5
-from lenet_gui.paths import bundled_checkpoint
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.replay import model_at, replay
-from lenet_gui.replay_file import (
+from lenet_gui.retrain.replay import model_at, replay
+from lenet_gui.retrain.replay_file import (
     MAX_SNAPSHOTS,
     added_bytes,
     describe_replay,
     kept_snapshots,
     replay_entry,
 )
-from lenet_gui.retraining import Snapshot, save_trained
+from lenet_gui.retrain.retraining import Snapshot, save_trained
+from lenet_gui.system.paths import bundled_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def run(tmp_path_factory):
     """A tiny run (3 epochs of 2 steps) saved twice: with its replay and without."""
     from conftest import bar
 
-    from lenet_gui.samples import SampleStore
+    from lenet_gui.data.samples import SampleStore
 
     folder = tmp_path_factory.mktemp("replay")
     store = SampleStore(folder / "samples")
@@ -119,7 +119,7 @@ def test_the_bundled_model_has_no_replay_and_loads_as_before():
 
 def long_run_snapshots(epochs: int, steps_per_epoch: int = 100) -> list[Snapshot]:
     """A run of `epochs` epochs, snapshots as a retrain run keeps them, the last = the model."""
-    from lenet_gui.retraining import snapshot_steps
+    from lenet_gui.retrain.retraining import snapshot_steps
 
     torch.manual_seed(0)
     model = LeNet5()
@@ -205,10 +205,10 @@ def test_a_replay_that_is_not_a_table_is_left_out(run, tmp_path):
 
 HUGE_COUNT_SCRIPT = """
 import torch
-from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
-from lenet_gui.model import LeNet5
-from lenet_gui.replay_file import replay_entry
-from lenet_gui.retraining import Snapshot
+from lenet_gui.retrain.checkpoint import load_checkpoint, save_checkpoint
+from lenet_gui.network.model import LeNet5
+from lenet_gui.retrain.replay_file import replay_entry
+from lenet_gui.retrain.retraining import Snapshot
 folder = FOLDER
 model = LeNet5()
 state = {k: v.numpy() for k, v in model.state_dict().items()}
@@ -266,7 +266,8 @@ def test_calibrate_keeps_the_replay_of_the_model_it_calibrates(run, tmp_path, mo
     itself is rejection's and tested there; here it is a stand-in.)"""
     from test_cli import run_cli
 
-    from lenet_gui import drawn_digits, rejection
+    from lenet_gui.data import drawn_digits
+    from lenet_gui.retrain import rejection
 
     monkeypatch.setattr(drawn_digits, "load_pen_digits", lambda path: [])
     monkeypatch.setattr(rejection, "load_pen_characters", lambda path: [])

@@ -24,12 +24,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from real_data import mnist_dir
 
-from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
-from lenet_gui.mnist import FILES, has_mnist, load_mnist
-from lenet_gui.model import LeNet5
-from lenet_gui.paths import user_data_dir
-from lenet_gui.samples import SampleStore
-from lenet_gui.train import evaluate
+from lenet_gui.data.mnist import FILES, has_mnist, load_mnist
+from lenet_gui.data.samples import SampleStore
+from lenet_gui.network.model import LeNet5
+from lenet_gui.retrain.checkpoint import load_checkpoint, save_checkpoint
+from lenet_gui.system.paths import user_data_dir
+from lenet_gui.training.train import evaluate
 from lenet_gui.ui.retrain.dialog import RetrainDialog
 from lenet_gui.ui.retrain.integration import RetrainController, install_retrain
 
@@ -40,8 +40,8 @@ RUN_TIMEOUT_MS = 90_000
 def made_negatives(tmp_path_factory):
     """The dialog's outlier-exposure negatives, made once for this module's runs (making them
     takes 9-30 s here; test_retraining.py tests that a run makes them)."""
-    from lenet_gui.negatives_cache import PAIRS, SYNTHETIC, cache_path, outlier_negatives
-    from lenet_gui.retraining import VAL_COUNT, split_mnist_train
+    from lenet_gui.retrain.negatives_cache import PAIRS, SYNTHETIC, cache_path, outlier_negatives
+    from lenet_gui.retrain.retraining import VAL_COUNT, split_mnist_train
 
     folder = os.environ.get("LENET_MNIST_DIR")
     if not folder or not has_mnist(folder):
@@ -56,7 +56,7 @@ def made_negatives(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def cached_negatives(isolated_user_dirs, made_negatives):
     """Each test's own data folder starts with those negatives in its cache."""
-    from lenet_gui.negatives_cache import FOLDER
+    from lenet_gui.retrain.negatives_cache import FOLDER
 
     if made_negatives is not None:
         folder = user_data_dir() / FOLDER

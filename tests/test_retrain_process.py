@@ -17,8 +17,8 @@ PARENT = textwrap.dedent(
     import multiprocessing, sys, time
     import numpy as np
     sys.path.insert(0, sys.argv[1])
-    from lenet_gui.retraining import TrainingJob, TrainingStart, process_main
-    from lenet_gui.train_config import TrainConfig
+    from lenet_gui.retrain.retraining import TrainingJob, TrainingStart, process_main
+    from lenet_gui.training.train_config import TrainConfig
 
     if __name__ == "__main__":
         rng = np.random.default_rng(0)
@@ -78,8 +78,8 @@ def test_a_cancel_while_the_process_starts_ends_it_without_waiting_for_the_loop(
     """Cancel in the first second waited for torch to import and the data to load (1.5 s)."""
     import numpy as np
 
-    from lenet_gui.retraining import TrainingJob
-    from lenet_gui.train_config import TrainConfig
+    from lenet_gui.retrain.retraining import TrainingJob
+    from lenet_gui.training.train_config import TrainConfig
     from lenet_gui.ui.retrain.training_worker import TrainingWorker
 
     rng = np.random.default_rng(0)

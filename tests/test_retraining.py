@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from real_data import mnist_dir
 
-from lenet_gui.retraining import (
+from lenet_gui.retrain.retraining import (
     ASSUMED_PACE,
     FINE_TUNE,
     FROM_SCRATCH,
@@ -35,7 +35,7 @@ from lenet_gui.retraining import (
     run_training,
     split_mnist_train,
 )
-from lenet_gui.train import Progress, TrainConfig
+from lenet_gui.training.train import Progress, TrainConfig
 
 
 def test_make_job_splits_samples_and_follows_the_settings(samples):
@@ -79,7 +79,8 @@ def test_estimate_seconds_is_overhead_plus_images_over_pace():
 def test_the_estimate_needs_no_torch():
     code = (
         "import sys\n"
-        "from lenet_gui.retraining import FROM_SCRATCH, estimate_seconds, images_per_epoch\n"
+        "from lenet_gui.retrain.retraining import (\n"
+        "    FROM_SCRATCH, estimate_seconds, images_per_epoch)\n"
         "print(estimate_seconds(FROM_SCRATCH, images_per_epoch(FROM_SCRATCH, True, 0)))\n"
         "sys.exit(1 if 'torch' in sys.modules else 0)\n"
     )
@@ -119,7 +120,7 @@ def test_validation_comes_from_mnist_train_and_never_overlaps_training():
 
 
 def test_load_training_data_validates_on_train_and_keeps_test_for_the_end():
-    from lenet_gui.mnist import load_mnist
+    from lenet_gui.data.mnist import load_mnist
 
     folder = str(mnist_dir())
     job = TrainingJob(TrainConfig(), {}, None, folder, mnist_train_count=500, test_count=300)
@@ -158,7 +159,7 @@ def test_a_run_posts_start_updates_and_one_outcome_all_picklable(samples):
     outcome = messages[-1]
     assert outcome.train_images == 30 and outcome.user_holdout == 10
     assert outcome.mnist_test_accuracy is None and outcome.user_after is not None
-    from lenet_gui.model import LeNet5
+    from lenet_gui.network.model import LeNet5
 
     assert set(outcome.state) == set(LeNet5().state_dict())
     for m in messages:
@@ -185,7 +186,7 @@ def record(kind: str, epoch: int, step: int, steps: int = 10) -> Progress:
 
 def test_progress_reporter_rate_limits_steps_and_evaluates_each_epoch(monkeypatch):
     now = [100.0]
-    monkeypatch.setattr("lenet_gui.retraining.time.perf_counter", lambda: now[0])
+    monkeypatch.setattr("lenet_gui.retrain.retraining.time.perf_counter", lambda: now[0])
     posted, evaluations = [], []
 
     def evaluate_now():
@@ -218,12 +219,12 @@ def test_a_run_fits_its_temperature_on_the_validation_split_and_a_saved_model_ke
     saved model's probabilities are calibrated, not those of verdict.FALLBACK (T = 1)."""
     import torch
 
-    from lenet_gui.calibration import fit_temperature
-    from lenet_gui.checkpoint import load_checkpoint
-    from lenet_gui.inference import logits_of
-    from lenet_gui.retraining import build_model, save_trained
-    from lenet_gui.train import ink_fields, to_network_input
-    from lenet_gui.verdict import FALLBACK
+    from lenet_gui.reading.calibration import fit_temperature
+    from lenet_gui.reading.inference import logits_of
+    from lenet_gui.reading.verdict import FALLBACK
+    from lenet_gui.retrain.checkpoint import load_checkpoint
+    from lenet_gui.retrain.retraining import build_model, save_trained
+    from lenet_gui.training.train import ink_fields, to_network_input
 
     folder = str(mnist_dir())
     config = TrainConfig(epochs=1, batch_size=32, augment=False)
@@ -253,9 +254,13 @@ def test_a_run_fits_its_temperature_on_the_validation_split_and_a_saved_model_ke
 def test_too_few_validation_images_or_none_read_wrong_fit_no_temperature(samples):
     """10 held-out samples say nothing of the next drawing; all read right, the likelihood has
     no minimum (T would go to its bound and every reading be 100% sure): verdict.FALLBACK."""
-    from lenet_gui.model import LeNet5
-    from lenet_gui.retraining import MIN_CALIBRATION_IMAGES, TrainingData, fit_validation_rejector
-    from lenet_gui.train import ink_fields, to_network_input
+    from lenet_gui.network.model import LeNet5
+    from lenet_gui.retrain.retraining import (
+        MIN_CALIBRATION_IMAGES,
+        TrainingData,
+        fit_validation_rejector,
+    )
+    from lenet_gui.training.train import ink_fields, to_network_input
 
     model = LeNet5()
     few = load_training_data(tiny_job(samples), lambda m: None)
@@ -273,8 +278,8 @@ def test_too_few_validation_images_or_none_read_wrong_fit_no_temperature(samples
 
 
 def test_the_dialogs_runs_use_outlier_exposure_when_they_use_mnist(samples, tmp_path):
-    from lenet_gui.negatives_cache import PAIRS, SYNTHETIC
-    from lenet_gui.retraining import pace_name, uses_outlier_exposure
+    from lenet_gui.retrain.negatives_cache import PAIRS, SYNTHETIC
+    from lenet_gui.retrain.retraining import pace_name, uses_outlier_exposure
 
     for settings in (FINE_TUNE, FROM_SCRATCH):
         job = make_job(settings, None, {}, "/mnist", samples, str(tmp_path))
@@ -287,7 +292,7 @@ def test_the_dialogs_runs_use_outlier_exposure_when_they_use_mnist(samples, tmp_
 
 
 def test_the_estimate_counts_outlier_exposures_slower_steps_and_making_the_negatives():
-    from lenet_gui.retraining import NEGATIVES_SECONDS, OUTLIER_SLOWDOWN
+    from lenet_gui.retrain.retraining import NEGATIVES_SECONDS, OUTLIER_SLOWDOWN
 
     s = RetrainSettings(epochs=3, augment=True)
     plain = estimate_seconds(s, 7_000)
@@ -306,17 +311,17 @@ def mnist_job_with_negatives(cache) -> TrainingJob:
 
 
 def test_a_run_passes_the_negatives_to_train_and_says_how_many(tmp_path, monkeypatch):
-    import lenet_gui.train
+    import lenet_gui.training.train
 
     job = mnist_job_with_negatives(tmp_path / "cache")
     given: list = []
-    real_train = lenet_gui.train.train
+    real_train = lenet_gui.training.train.train
 
     def spy(*args, negative_images=None, **kwargs):
         given.append(negative_images)
         return real_train(*args, negative_images=negative_images, **kwargs)
 
-    monkeypatch.setattr(lenet_gui.train, "train", spy)
+    monkeypatch.setattr(lenet_gui.training.train, "train", spy)
     messages: list = []
     run_training(job, messages.append, lambda: False)
     outcome = messages[-1]

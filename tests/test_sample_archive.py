@@ -1,4 +1,4 @@
-"""Own samples as one zip (lenet_gui.sample_archive): round trip, no loss, hostile archives,
+"""Own samples as one zip (lenet_gui.data.sample_archive): round trip, no loss, hostile archives,
 and the sample browser's Export…/Import… buttons."""
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from test_sweep import THREE
 
-from lenet_gui.preprocess import Drawing
-from lenet_gui.sample_archive import (
+from lenet_gui.data.sample_archive import (
     LABELS,
     MAX_MEMBER_BYTES,
     ArchiveError,
     export_samples,
     import_samples,
 )
-from lenet_gui.samples import SampleStore
+from lenet_gui.data.samples import SampleStore
+from lenet_gui.preprocessing.preprocess import Drawing
 
 ONE = {"width": 280, "height": 280, "strokes": [[[150, 40], [140, 240]]]}
 

@@ -10,8 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.samples import FILE_NAME, LOCK_NAME, SampleStore, SampleStoreError, holdout_split
+from lenet_gui.data.samples import (
+    FILE_NAME,
+    LOCK_NAME,
+    SampleStore,
+    SampleStoreError,
+    holdout_split,
+)
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
 
 
 def stroke_drawing(kind: int = 0) -> Drawing:
@@ -106,7 +112,7 @@ def test_holdout_split_is_per_digit_deterministic_and_independent_of_order(tmp_p
 
 def test_the_sample_store_never_imports_qt_or_torch():
     code = (
-        "import sys, lenet_gui.samples\n"
+        "import sys, lenet_gui.data.samples\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'torch'))\n"
         "print(bad)\n"
         "sys.exit(1 if bad else 0)\n"
@@ -171,7 +177,7 @@ def test_a_sample_added_by_another_window_during_a_delete_survives(tmp_path, mon
 
 
 def test_stale_temporary_files_are_removed_and_fresh_ones_kept(tmp_path):
-    from lenet_gui.paths import remove_stale_parts
+    from lenet_gui.system.paths import remove_stale_parts
 
     stale, fresh = tmp_path / ".samples.jsonl.abc.part", tmp_path / ".m.pt.def.part"
     other = tmp_path / "notes.part"  # not one of ours: no leading dot

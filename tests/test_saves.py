@@ -1,5 +1,5 @@
 """Every save the user makes: atomic, says when it failed, keeps the old file, and never
-overwrites a model silently (lenet_gui/atomic.py, paths.new_model_path)."""
+overwrites a model silently (lenet_gui/system/atomic.py, paths.new_model_path)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from real_data import mnist_dir
 
-from lenet_gui import atomic, cli
-from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
-from lenet_gui.model import LeNet5
-from lenet_gui.paths import new_model_path
+from lenet_gui import cli
+from lenet_gui.network.model import LeNet5
+from lenet_gui.retrain.checkpoint import load_checkpoint, save_checkpoint
+from lenet_gui.system import atomic
+from lenet_gui.system.paths import new_model_path
 
 
 def fill_the_disk(monkeypatch) -> None:
@@ -118,9 +119,9 @@ def test_use_this_model_with_an_unwritable_data_folder_says_so(qtbot, monkeypatc
 
 
 def test_train_checks_the_destination_before_training(tmp_path, monkeypatch, capsys):
-    import lenet_gui.train
+    import lenet_gui.training.train
 
-    monkeypatch.setattr(lenet_gui.train, "train", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(lenet_gui.training.train, "train", lambda *a, **k: pytest.fail("trained"))
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     out = blocker / "models" / "m.pt"
@@ -145,7 +146,7 @@ def test_a_failed_save_after_training_keeps_the_model_elsewhere(tmp_path, monkey
             raise atomic.SaveError(path, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), False)
         return real(path, write, replace=replace)
 
-    monkeypatch.setattr("lenet_gui.checkpoint.write_atomically", full_at_the_target)
+    monkeypatch.setattr("lenet_gui.retrain.checkpoint.write_atomically", full_at_the_target)
     with pytest.raises(SystemExit) as stop:
         train_small(tmp_path, "out.pt")
     message = str(stop.value)

@@ -1,4 +1,4 @@
-"""Segmentation of drawings and images into digits (lenet_gui.segmentation)."""
+"""Segmentation of drawings and images into digits (lenet_gui.reading.segmentation)."""
 
 import itertools
 
@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from real_data import pen_digits_file
 
-from lenet_gui.drawn_digits import PenDigit, compose_number, compose_with_mark, load_pen_digits
-from lenet_gui.inference import classify_drawings, classify_images
-from lenet_gui.preprocess import Drawing, render_drawing
-from lenet_gui.segmentation import (
+from lenet_gui.data.drawn_digits import PenDigit, compose_number, compose_with_mark, load_pen_digits
+from lenet_gui.preprocessing.preprocess import Drawing, render_drawing
+from lenet_gui.reading.inference import classify_drawings, classify_images
+from lenet_gui.reading.segmentation import (
     _split_polyline,
     drawing_pieces,
     image_pieces,
@@ -132,9 +132,9 @@ def test_image_of_one_digit_reads_exactly_as_before(bundled_model):
 
 def _writer_digits(labels):
     """The first digits with these labels by one pen writer whose digits read right alone."""
-    from lenet_gui.checkpoint import load_checkpoint
-    from lenet_gui.drawn_digits import pen_drawings
-    from lenet_gui.paths import bundled_checkpoint
+    from lenet_gui.data.drawn_digits import pen_drawings
+    from lenet_gui.retrain.checkpoint import load_checkpoint
+    from lenet_gui.system.paths import bundled_checkpoint
 
     digits = load_pen_digits(pen_digits_file())
     model = load_checkpoint(bundled_checkpoint()).model
@@ -216,7 +216,7 @@ def test_real_pen_digits_in_an_image_read_as_a_number(bundled_model):
 
 
 def test_a_cut_through_ink_costs_only_where_the_path_cuts():
-    from lenet_gui.segmentation import Piece, best_path
+    from lenet_gui.reading.segmentation import Piece, best_path
 
     runs = [(0, 1), (1, 2), (0, 2)]
     probs = np.full((3, 10), 0.01, np.float32)
@@ -258,7 +258,7 @@ def test_two_digits_of_two_strokes_each_side_by_side_are_two_digits(bundled_mode
 
 
 def test_a_scribble_of_more_pieces_than_a_number_has_is_one_candidate():
-    from lenet_gui.segmentation import MAX_PIECES, MAX_RUN, plan_drawing
+    from lenet_gui.reading.segmentation import MAX_PIECES, MAX_RUN, plan_drawing
 
     # short strokes side by side: every run of up to MAX_RUN of them would be a candidate
     strokes = tuple(((20.0 + 9 * i, 60.0), (24.0 + 9 * i, 90.0)) for i in range(MAX_PIECES + 1))
@@ -270,7 +270,7 @@ def test_a_scribble_of_more_pieces_than_a_number_has_is_one_candidate():
 
 
 def test_the_same_strokes_on_a_resized_canvas_reuse_every_prepared_candidate():
-    from lenet_gui.segmentation import plan_drawing, prepare_strokes
+    from lenet_gui.reading.segmentation import plan_drawing, prepare_strokes
 
     strokes = (zero(140), one(330), one(352), zero(520))
     plan = plan_drawing(Drawing(700, H, strokes, 12.0))

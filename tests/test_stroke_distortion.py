@@ -1,17 +1,17 @@
-"""Stroke-level distortion of pen data before rendering (lenet_gui/stroke_distortion.py)."""
+"""Stroke-level distortion of pen data before rendering (lenet_gui/data/stroke_distortion.py)."""
 
 import numpy as np
 
-from lenet_gui.drawn_digits import PenDigit
-from lenet_gui.preprocess import Drawing, default_pen_width, prepare_drawing
-from lenet_gui.rejection import PenCharacter, placed
-from lenet_gui.stroke_distortion import (
+from lenet_gui.data.drawn_digits import PenDigit
+from lenet_gui.data.stroke_distortion import (
     DEFAULT,
     STYLE_SHARE,
     distort_strokes,
     with_random_pen,
     with_style_stroke,
 )
+from lenet_gui.preprocessing.preprocess import Drawing, default_pen_width, prepare_drawing
+from lenet_gui.retrain.rejection import PenCharacter, placed
 
 SEVEN = (((0.0, 0.0), (10.0, 0.0), (4.0, 20.0)), ((2.0, 10.0), (8.0, 10.0)))
 LONG = (tuple((float(i), float(i % 3)) for i in range(40)),)

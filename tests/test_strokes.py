@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lenet_gui.preprocess import Drawing, prepare_drawing, render_drawing
-from lenet_gui.strokes import CanvasHistory, OutsideChange, Picture, Stroke, prepare_canvas
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing, render_drawing
+from lenet_gui.preprocessing.strokes import (
+    CanvasHistory,
+    OutsideChange,
+    Picture,
+    Stroke,
+    prepare_canvas,
+)
 
 SEVEN = ((60.5, 70.25), (150.0, 70.0), (230.75, 72.5), (170.0, 160.0), (120.0, 250.0))
 BAR = ((20.0, 280.0), (90.0, 280.0))

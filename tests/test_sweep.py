@@ -1,4 +1,4 @@
-"""Invariance sweeps (lenet_gui.sweep): transforms, the reading along them, the CLI."""
+"""Invariance sweeps (lenet_gui.lab.sweep): transforms, the reading along them, the CLI."""
 
 import json
 
@@ -7,9 +7,9 @@ import pytest
 import torch.nn.functional as F
 
 from lenet_gui import cli
-from lenet_gui.inference import classify_drawings
-from lenet_gui.preprocess import Drawing, normalise, prepare_drawing
-from lenet_gui.sweep import TRANSFORMS, SweepResult, run_sweep, sweep_values, transform_fields
+from lenet_gui.lab.sweep import TRANSFORMS, SweepResult, run_sweep, sweep_values, transform_fields
+from lenet_gui.preprocessing.preprocess import Drawing, normalise, prepare_drawing
+from lenet_gui.reading.inference import classify_drawings
 
 THREE = {
     "width": 280,

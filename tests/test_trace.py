@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from lenet_gui.architecture import C3_TABLE, LAYER_NAMES
-from lenet_gui.model import LeNet5, LeNet5Config
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.trace import TraceError, parse_unit, receptive_field, trace_unit
+from lenet_gui.explain.trace import TraceError, parse_unit, receptive_field, trace_unit
+from lenet_gui.network.architecture import C3_TABLE, LAYER_NAMES
+from lenet_gui.network.model import LeNet5, LeNet5Config
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
 
 SEVEN = Drawing(280, 280, (((60, 60), (220, 60), (120, 240)),))
 

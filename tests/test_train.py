@@ -8,9 +8,9 @@ import pytest
 import torch
 from real_data import mnist_dir
 
-from lenet_gui.mnist import load_mnist
-from lenet_gui.model import LeNet5
-from lenet_gui.train import TrainConfig, augment, evaluate, ink_fields, prefetched, train
+from lenet_gui.data.mnist import load_mnist
+from lenet_gui.network.model import LeNet5
+from lenet_gui.training.train import TrainConfig, augment, evaluate, ink_fields, prefetched, train
 
 
 @pytest.fixture(scope="module")
@@ -148,8 +148,8 @@ def test_training_never_imports_torch_dynamo():
     # torch.optim's first optimizer would import it (and sympy): seconds of every training run.
     code = (
         "import sys, numpy as np, torch\n"
-        "from lenet_gui.model import LeNet5\n"
-        "from lenet_gui.train import TrainConfig, train\n"
+        "from lenet_gui.network.model import LeNet5\n"
+        "from lenet_gui.training.train import TrainConfig, train\n"
         "images = np.zeros((64, 28, 28), np.uint8)\n"
         "train(LeNet5(), images, np.arange(64) % 10, TrainConfig(epochs=1, batch_size=32))\n"
         "train(LeNet5(), images, np.arange(64) % 10, TrainConfig(epochs=1, optimizer='sgd'))\n"
@@ -160,7 +160,7 @@ def test_training_never_imports_torch_dynamo():
 
 
 def test_augment_share_distorts_that_share_of_each_batch_and_leaves_the_rest():
-    from lenet_gui.train import batches, field_tensor, network_batch
+    from lenet_gui.training.train import batches, field_tensor, network_batch
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (16, 28, 28), dtype=np.uint8)  # all different

@@ -12,16 +12,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lenet_gui.checkpoint import describe
-from lenet_gui.metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY
-from lenet_gui.model import LeNet5, LeNet5Config
-from lenet_gui.preprocess import (
+from lenet_gui.network.model import LeNet5, LeNet5Config
+from lenet_gui.preprocessing.preprocess import (
     STROKE_WIDTH_FRACTION,
     even_stroke_width,
     place_by_centre_of_mass,
     stroke_width,
 )
-from lenet_gui.train import (
+from lenet_gui.retrain.checkpoint import describe
+from lenet_gui.training.metrics import MNIST_TEST_ACCURACY, PEN_DEV_ACCURACY
+from lenet_gui.training.train import (
     WeightAverage,
     _elastic_basis,
     add_style_strokes,
@@ -29,7 +29,7 @@ from lenet_gui.train import (
     warmup_cosine,
     warp_grid,
 )
-from lenet_gui.train_config import TrainConfig
+from lenet_gui.training.train_config import TrainConfig
 
 
 def test_the_learning_rate_warms_up_linearly_then_decays_as_a_cosine():

@@ -13,7 +13,7 @@ from memory_cap import run_capped
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from lenet_gui.preprocess import DEFAULT_PEN_FRACTION, prepare_drawing, render_drawing
+from lenet_gui.preprocessing.preprocess import DEFAULT_PEN_FRACTION, prepare_drawing, render_drawing
 from lenet_gui.ui.canvas import DrawingCanvas
 
 SEVEN = [(60.5, 70.25), (150.0, 70.0), (230.75, 72.5), (170.0, 160.0), (120.0, 250.0)]

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
-from lenet_gui.preprocess import Drawing
+from lenet_gui.preprocessing.preprocess import Drawing
 from lenet_gui.ui.retrain.integration import RetrainController, install_retrain
 from lenet_gui.ui.settings import Settings
 from lenet_gui.ui.views.input_view import EMPTY_FILL, InputStagesView

@@ -8,9 +8,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from lenet_gui.inference import classify_images
-from lenet_gui.retraining import TrainingOutcome
-from lenet_gui.train import TrainConfig, confusion_summary
+from lenet_gui.reading.inference import classify_images
+from lenet_gui.retrain.retraining import TrainingOutcome
+from lenet_gui.training.train import TrainConfig, confusion_summary
 from lenet_gui.ui.retrain.confusion_cell import SHOWN, cell_indices
 from lenet_gui.ui.retrain.integration import RetrainController
 

@@ -13,10 +13,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 from test_ui_main_window import digit_strokes
 
-from lenet_gui import paths
-from lenet_gui.attribution import attribute
-from lenet_gui.checkpoint import save_checkpoint
-from lenet_gui.model import LeNet5, LeNet5Config
+from lenet_gui.explain.attribution import attribute
+from lenet_gui.network.model import LeNet5, LeNet5Config
+from lenet_gui.retrain.checkpoint import save_checkpoint
+from lenet_gui.system import paths
 from lenet_gui.ui.views.map_detail import MapDetailDialog
 
 
@@ -277,7 +277,7 @@ def test_a_result_after_the_window_is_gone_ends_the_thread_quietly(qapp, monkeyp
     import shiboken6
     from PySide6.QtCore import QObject
 
-    import lenet_gui.attribution
+    import lenet_gui.explain.attribution
     from lenet_gui.ui.explain.worker import AttributionWorker
 
     release, started, raised = threading.Event(), threading.Event(), []
@@ -287,7 +287,7 @@ def test_a_result_after_the_window_is_gone_ends_the_thread_quietly(qapp, monkeyp
         release.wait(10)
         return "an attribution"
 
-    monkeypatch.setattr(lenet_gui.attribution, "attribute", slow_attribute)
+    monkeypatch.setattr(lenet_gui.explain.attribution, "attribute", slow_attribute)
     monkeypatch.setattr(threading, "excepthook", lambda hook_args: raised.append(hook_args))
     parent = QObject()
     worker = AttributionWorker(parent)

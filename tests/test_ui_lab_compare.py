@@ -7,8 +7,8 @@ from PySide6.QtTest import QTest
 from test_ui_lab_sweep import wait_until
 from test_ui_main_window import digit_strokes
 
-from lenet_gui import paths
-from lenet_gui.compare import compare
+from lenet_gui.lab.compare import compare
+from lenet_gui.system import paths
 from lenet_gui.ui.lab import compare_dialog
 
 

@@ -8,8 +8,8 @@ from PySide6.QtTest import QTest
 from test_ui_lab_sweep import wait_until
 from test_ui_main_window import digit_strokes
 
-from lenet_gui.adversarial import HIGH, LOW
-from lenet_gui.inference import probabilities
+from lenet_gui.lab.adversarial import HIGH, LOW
+from lenet_gui.reading.inference import probabilities
 
 
 def open_fooling(window):

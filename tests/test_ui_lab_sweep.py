@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from test_ui_main_window import digit_strokes
 
-from lenet_gui.sweep import run_sweep
+from lenet_gui.lab.sweep import run_sweep
 
 
 def wait_until(condition, timeout=20.0) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lenet_gui.architecture import LAYER, LAYERS, MAP_LAYERS, output_layer
+from lenet_gui.network.architecture import LAYER, LAYERS, MAP_LAYERS, output_layer
 from lenet_gui.ui.views.explanations import layer_title, layer_tooltip
 from lenet_gui.ui.views.map_detail import detail_title
 from lenet_gui.ui.views.map_layout import KERNELS, compute_layout

@@ -15,9 +15,9 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from lenet_gui.checkpoint import save_checkpoint
-from lenet_gui.inference import classify_drawings, classify_images
-from lenet_gui.preprocess import Drawing, render_drawing
+from lenet_gui.preprocessing.preprocess import Drawing, render_drawing
+from lenet_gui.reading.inference import classify_drawings, classify_images
+from lenet_gui.retrain.checkpoint import save_checkpoint
 from lenet_gui.ui.main_window import MainWindow
 from lenet_gui.ui.views.map_detail import MapDetailDialog
 
@@ -251,7 +251,7 @@ def test_a_corrupt_checkpoint_is_refused_and_the_old_model_stays(
 
 def _other_checkpoint(path: Path, bundled_model) -> Path:
     """The bundled model with its output layer disturbed: a different, valid checkpoint."""
-    from lenet_gui.checkpoint import load_checkpoint
+    from lenet_gui.retrain.checkpoint import load_checkpoint
 
     model = load_checkpoint(bundled_model.path).model
     with torch.no_grad():
@@ -298,7 +298,7 @@ def test_a_checkpoint_the_window_cannot_show_is_refused_and_not_remembered(
 
 
 def test_set_model_is_the_public_way_to_switch(window, draw, settle, bundled_model, tmp_path):
-    from lenet_gui.checkpoint import load_checkpoint
+    from lenet_gui.retrain.checkpoint import load_checkpoint
 
     draw(window.canvas, digit_strokes(window.canvas.width(), "one"))
     settle()
@@ -375,7 +375,7 @@ def test_saving_the_drawing_as_png_keeps_what_the_network_reads(
 
 
 def test_an_opened_image_can_be_labelled(window, tmp_path, settle):
-    from lenet_gui.samples import SampleStore
+    from lenet_gui.data.samples import SampleStore
     from lenet_gui.ui.retrain.integration import RetrainController
 
     controller = next(c for c in window.children() if isinstance(c, RetrainController))

@@ -6,8 +6,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from lenet_gui.inference import classify_drawings
-from lenet_gui.preprocess import Drawing
+from lenet_gui.preprocessing.preprocess import Drawing
+from lenet_gui.reading.inference import classify_drawings
 
 
 def wide_canvas(window, settle):

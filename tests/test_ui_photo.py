@@ -91,7 +91,7 @@ def test_dragging_a_region_reads_only_that_part(window, tmp_path, settle, monkey
 def test_a_click_is_no_region(qtbot, tmp_path):
     from conftest import drag
 
-    from lenet_gui.strokes import Picture
+    from lenet_gui.preprocessing.strokes import Picture
     from lenet_gui.ui.region_dialog import RegionDialog
 
     _page_with_digit_and_clutter(tmp_path / "page.png")
@@ -106,7 +106,7 @@ def test_the_region_dialog_fits_a_640x480_screen(qtbot, monkeypatch):
     dialog was 662x552)."""
     from PySide6.QtCore import QRect
 
-    from lenet_gui.strokes import Picture
+    from lenet_gui.preprocessing.strokes import Picture
     from lenet_gui.ui import screen_fit
     from lenet_gui.ui.region_dialog import RegionDialog
 

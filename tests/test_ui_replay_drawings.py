@@ -11,8 +11,8 @@ from conftest import ROOT
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from lenet_gui.drawn_digits import CANVAS, load_pen_digits, pen_drawings
-from lenet_gui.inference import classify_drawings
+from lenet_gui.data.drawn_digits import CANVAS, load_pen_digits, pen_drawings
+from lenet_gui.reading.inference import classify_drawings
 
 PEN_DIGITS = Path(
     os.environ.get(

@@ -11,9 +11,9 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog
 from test_ui_main_window import digit_strokes
 
-from lenet_gui.inference import inspect
-from lenet_gui.replay import model_at
-from lenet_gui.replay_file import added_bytes, size_text
+from lenet_gui.reading.inference import inspect
+from lenet_gui.retrain.replay import model_at
+from lenet_gui.retrain.replay_file import added_bytes, size_text
 from lenet_gui.ui.retrain.integration import RetrainController
 
 RUN_TIMEOUT_MS = 90_000
@@ -121,10 +121,10 @@ def test_unchecked_the_model_is_saved_without_its_replay(qtbot, window, tmp_path
 def test_a_damaged_replay_opens_the_model_and_says_why_replay_is_unavailable(window, tmp_path):
     import torch
 
-    from lenet_gui.checkpoint import save_checkpoint
-    from lenet_gui.model import LeNet5
-    from lenet_gui.replay_file import replay_entry
-    from lenet_gui.retraining import Snapshot
+    from lenet_gui.network.model import LeNet5
+    from lenet_gui.retrain.checkpoint import save_checkpoint
+    from lenet_gui.retrain.replay_file import replay_entry
+    from lenet_gui.retrain.retraining import Snapshot
 
     model = LeNet5()
     state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
@@ -145,10 +145,10 @@ def test_a_damaged_replay_opens_the_model_and_says_why_replay_is_unavailable(win
 
 
 def test_the_model_the_app_starts_with_brings_its_replay(qtbot, tmp_path, startup_side_effects):
-    from lenet_gui.checkpoint import save_checkpoint
-    from lenet_gui.model import LeNet5
-    from lenet_gui.replay_file import replay_entry
-    from lenet_gui.retraining import Snapshot
+    from lenet_gui.network.model import LeNet5
+    from lenet_gui.retrain.checkpoint import save_checkpoint
+    from lenet_gui.retrain.replay_file import replay_entry
+    from lenet_gui.retrain.retraining import Snapshot
     from lenet_gui.ui.main_window import MainWindow
 
     model = LeNet5()

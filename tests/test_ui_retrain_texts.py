@@ -11,8 +11,9 @@ import pytest
 from conftest import answering
 from PySide6.QtWidgets import QMessageBox
 
-from lenet_gui.preprocess import Drawing
-from lenet_gui.retraining import (
+from lenet_gui.data.samples import SampleStore
+from lenet_gui.preprocessing.preprocess import Drawing
+from lenet_gui.retrain.retraining import (
     FROM_SCRATCH,
     MIN_MEANINGFUL_HOLDOUT,
     RetrainSettings,
@@ -22,14 +23,13 @@ from lenet_gui.retraining import (
     plural,
     worse_than_current,
 )
-from lenet_gui.samples import SampleStore
-from lenet_gui.train_config import TrainConfig
+from lenet_gui.training.train_config import TrainConfig
 from lenet_gui.ui.retrain.dialog import RetrainDialog
 from lenet_gui.ui.retrain.training_curves import VAL_NAME, TrainingCurves
 
 
 def outcome(**changes) -> TrainingOutcome:
-    from lenet_gui.model import LeNet5
+    from lenet_gui.network.model import LeNet5
 
     state = {k: v.detach().numpy() for k, v in LeNet5().state_dict().items()}
     base = TrainingOutcome(state, {}, TrainConfig(epochs=1), 1.0, 100)
@@ -288,8 +288,8 @@ def test_the_calibration_text_says_how_many_non_digits_the_model_learned_from():
 def test_the_estimate_adds_making_the_negatives_until_they_are_cached(dialog):
     from real_data import mnist_dir
 
-    from lenet_gui.negatives_cache import FOLDER, PAIRS, SYNTHETIC, cache_path
-    from lenet_gui.paths import user_data_dir
+    from lenet_gui.retrain.negatives_cache import FOLDER, PAIRS, SYNTHETIC, cache_path
+    from lenet_gui.system.paths import user_data_dir
 
     assert dialog.mnist_source.set_folder(mnist_dir())
     dialog.use_mnist.setChecked(True)

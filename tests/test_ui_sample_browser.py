@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import bar
 
-from lenet_gui.samples import SampleStore
+from lenet_gui.data.samples import SampleStore
 
 
 def test_many_samples_of_a_digit_wrap_instead_of_scrolling_sideways(qtbot, tmp_path):

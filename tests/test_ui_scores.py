@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from lenet_gui.inference import Prediction
-from lenet_gui.preprocess import Drawing, prepare_drawing
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.inference import Prediction
+from lenet_gui.reading.verdict import decide
 from lenet_gui.ui.views.scores import PredictionPanel
-from lenet_gui.verdict import decide
 
 SEVEN = Drawing(280, 280, (((60.0, 50.0), (180.0, 50.0), (110.0, 230.0)),))
 REJECTOR = {"temperature": 1.0, "reject_below": 0.3}

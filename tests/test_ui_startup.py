@@ -163,7 +163,7 @@ def test_qt_command_line_options_are_accepted(tmp_path):
 
 
 def test_qt_options_are_split_from_the_command_line():
-    from lenet_gui.qt_options import split_qt_options
+    from lenet_gui.system.qt_options import split_qt_options
 
     argv = ["-style", "fusion", "--platform=offscreen", "-reverse", "info", "--checkpoint", "x"]
     assert split_qt_options(argv) == (
@@ -201,7 +201,7 @@ def test_an_unusable_data_folder_is_reported_although_the_log_cannot_be_written(
 
 
 def test_too_little_address_space_is_said_before_torch_is_loaded():
-    from lenet_gui.memory import is_out_of_memory, not_enough_memory_message
+    from lenet_gui.system.memory import is_out_of_memory, not_enough_memory_message
 
     text = not_enough_memory_message(768)
     assert "768 MiB" in text and "ulimit -v" in text and "1000 MiB" in text

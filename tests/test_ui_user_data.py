@@ -6,7 +6,7 @@ import os
 
 from conftest import drag
 
-from lenet_gui.paths import user_data_dir
+from lenet_gui.system.paths import user_data_dir
 from lenet_gui.ui.retrain.integration import RetrainController
 
 

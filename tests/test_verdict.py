@@ -7,12 +7,12 @@ import pytest
 import torch
 
 from lenet_gui import cli
-from lenet_gui.calibration import expected_calibration_error, fit_temperature, softmax
-from lenet_gui.checkpoint import load_checkpoint, save_checkpoint
-from lenet_gui.inference import classify_drawings
-from lenet_gui.model import LeNet5
-from lenet_gui.preprocess import Drawing, prepare_drawing
-from lenet_gui.verdict import FALLBACK, FIRM_PROBABILITY, Verdict, decide, rejector_settings
+from lenet_gui.network.model import LeNet5
+from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading.calibration import expected_calibration_error, fit_temperature, softmax
+from lenet_gui.reading.inference import classify_drawings
+from lenet_gui.reading.verdict import FALLBACK, FIRM_PROBABILITY, Verdict, decide, rejector_settings
+from lenet_gui.retrain.checkpoint import load_checkpoint, save_checkpoint
 
 SEVEN = Drawing(280, 280, (((60.0, 50.0), (180.0, 50.0), (110.0, 230.0)),))
 CLICK = Drawing(280, 280, (((140.0, 140.0),),))
@@ -100,7 +100,7 @@ def test_checkpoint_keeps_the_rejector_and_older_ones_still_load(tmp_path):
 
 
 def test_training_forgets_a_rejector_fitted_to_other_weights():
-    from lenet_gui.train import TrainConfig, train
+    from lenet_gui.training.train import TrainConfig, train
 
     model = LeNet5()
     model.rejector = {"temperature": 0.5, "reject_below": 0.9}
@@ -196,8 +196,8 @@ def test_drawn_shapes_get_no_firm_digit_from_the_bundled_model(name, bundled_mod
 def test_the_bundled_model_is_calibrated_on_pen_digits(bundled_model):
     from real_data import pen_digits_file
 
-    from lenet_gui.drawn_digits import load_pen_digits
-    from lenet_gui.rejection import read_pen_digits
+    from lenet_gui.data.drawn_digits import load_pen_digits
+    from lenet_gui.retrain.rejection import read_pen_digits
 
     digits = load_pen_digits(pen_digits_file())
     readings = read_pen_digits(bundled_model.model, digits)

@@ -1,7 +1,7 @@
 """Start-up: the window first, then the model (torch imports in the background).
 
 A frozen windowed app has `sys.stdout` and `sys.stderr` set to None, so nothing here prints
-unguarded; errors go to the log (`lenet_gui.logs`: `user_data_dir()/lenet-gui.log`, rotating,
+unguarded; errors go to the log (`lenet_gui.system.logs`: `user_data_dir()/lenet-gui.log`, rotating,
 set up here first thing) and to a message box.
 
 Set LENET_GUI_STARTUP_PROBE=1 to have the start-up times written to stderr (one JSON line per
@@ -22,9 +22,10 @@ from PySide6.QtCore import QEvent, QLocale, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from .. import __version__, paths
-from ..allocator import return_large_blocks_to_the_system
-from ..logs import setup_logging, where_logged
+from .. import __version__
+from ..system import paths
+from ..system.allocator import return_large_blocks_to_the_system
+from ..system.logs import setup_logging, where_logged
 from .numbers import NUMBER_LOCALE
 
 PROBE_ENV = "LENET_GUI_STARTUP_PROBE"

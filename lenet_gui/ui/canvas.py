@@ -1,14 +1,14 @@
 """The drawing canvas: turns mouse events into strokes and paints them like the core does.
 
-What is drawn, and its undo/redo, live in the Qt-free `lenet_gui.strokes.CanvasHistory`; this
-widget keeps only the stroke being drawn, the events and the painting. The strokes *are* the
-drawing: `drawing()` returns the core's `Drawing`, which goes through `prepare_drawing` exactly
-as `predict --strokes` and the tests do. The pixels on screen are only
-a view of it, painted with QPainter into an offscreen image at device-pixel resolution (so it is
-sharp on HiDPI screens and never depends on a screen grab). A finished stroke is painted onto
-that image; a change that needs every stroke painted again (undo, redo, a resize, the brush)
-only marks it out of date, and the next paint renders it once, so a storm of undos or a resize
-drag costs one render per frame, not one per change.
+What is drawn, and its undo/redo, live in the Qt-free
+`lenet_gui.preprocessing.strokes.CanvasHistory`; this widget keeps only the stroke being drawn, the
+events and the painting. The strokes *are* the drawing: `drawing()` returns the core's `Drawing`,
+which goes through `prepare_drawing` exactly as `predict --strokes` and the tests do. The pixels on
+screen are only a view of it, painted with QPainter into an offscreen image at device-pixel
+resolution (so it is sharp on HiDPI screens and never depends on a screen grab). A finished stroke
+is painted onto that image; a change that needs every stroke painted again (undo, redo, a resize,
+the brush) only marks it out of date, and the next paint renders it once, so a storm of undos or a
+resize drag costs one render per frame, not one per change.
 """
 
 from __future__ import annotations
@@ -28,8 +28,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from ..preprocess import DEFAULT_PEN_FRACTION, Drawing
-from ..strokes import CanvasHistory, OutsideChange, Picture, Point, Stroke, prepare_canvas
+from ..preprocessing.preprocess import DEFAULT_PEN_FRACTION, Drawing
+from ..preprocessing.strokes import (
+    CanvasHistory,
+    OutsideChange,
+    Picture,
+    Point,
+    Stroke,
+    prepare_canvas,
+)
 
 PAPER = QColor(255, 255, 255)
 INK = QColor(20, 20, 28)

@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import paths
-from ..architecture import C3_TABLE
-from ..atomic import write_bytes
-from ..photo import open_image
-from ..preprocess import Drawing, prepare_drawing
-from ..segmentation import plan_drawing, plan_image
-from ..strokes import Picture
+from ..network.architecture import C3_TABLE
+from ..preprocessing.photo import open_image
+from ..preprocessing.preprocess import Drawing, prepare_drawing
+from ..preprocessing.strokes import Picture
+from ..reading.segmentation import plan_drawing, plan_image
+from ..system import paths
+from ..system.atomic import write_bytes
 from .canvas import CanvasHolder, DrawingCanvas
 from .clipboard import ClipboardActions, add_picture_buttons, local_files
 from .explain.integration import install_explain
@@ -210,7 +210,7 @@ class MainWindow(QMainWindow):
 
     def open_model_file(self, path: str | Path) -> bool:
         """Load a checkpoint; on any problem say why and keep the current model."""
-        from ..checkpoint import CheckpointError, describe, load_checkpoint
+        from ..retrain.checkpoint import CheckpointError, describe, load_checkpoint
 
         try:
             loaded = load_checkpoint(path)
@@ -532,8 +532,8 @@ class MainWindow(QMainWindow):
             self._show(None, "Loading the model…")
             return
         # imports torch: only once a model is loaded
-        from ..inference import inspect
-        from ..segmentation import inspect_plan
+        from ..reading.inference import inspect
+        from ..reading.segmentation import inspect_plan
 
         reading, inspections = inspect_plan(self._loaded.model, self._plan())
         self._reading = reading
@@ -649,7 +649,7 @@ class MainWindow(QMainWindow):
     @staticmethod
     def _warm_up(model) -> None:
         """One real pass through the whole pipeline, so the first stroke is not the slow one."""
-        from ..inference import inspect
+        from ..reading.inference import inspect
 
         seven = ((60.0, 60.0), (200.0, 60.0), (120.0, 220.0))
         prepared = prepare_drawing(Drawing(280, 280, (seven,)))
@@ -793,7 +793,7 @@ class MainWindow(QMainWindow):
     def _on_details_triggered(self) -> None:
         if self._loaded is None:
             return
-        from ..checkpoint import describe_loaded
+        from ..retrain.checkpoint import describe_loaded
 
         rows = "".join(
             f"<tr><td><b>{label}</b></td><td>{value}</td></tr>"
@@ -818,8 +818,8 @@ class MainWindow(QMainWindow):
         if self._loaded is None:
             self.setWindowTitle("lenet-gui")
             return
-        from ..checkpoint import describe
-        from ..metrics import MNIST_TEST_ACCURACY, metric, percent_text
+        from ..retrain.checkpoint import describe
+        from ..training.metrics import MNIST_TEST_ACCURACY, metric, percent_text
 
         bundled = " (bundled)" if self._is_bundled(self._loaded.path) else ""
         self.setWindowTitle(f"lenet-gui — {self._loaded.name}{bundled}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ..memory import address_space_limit_mib, is_out_of_memory, not_enough_memory_message
+from ..system.memory import address_space_limit_mib, is_out_of_memory, not_enough_memory_message
 
 
 class ModelLoader(QObject):
@@ -39,7 +39,7 @@ class ModelLoader(QObject):
             # reserves its stack, and with 1 GB of address space (ulimit -v) creating them
             # aborts the whole process inside libgomp, with no message.
             torch.set_num_threads(1)
-            from ..checkpoint import CheckpointError, load_checkpoint
+            from ..retrain.checkpoint import CheckpointError, load_checkpoint
 
             for path in candidates:
                 try:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..strokes import Picture
+from ..preprocessing.strokes import Picture
 from .screen_fit import fitted_size
 
 SHOWN = QSize(720, 480)  # the image is shown at most this large in the dialog

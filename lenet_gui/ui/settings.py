@@ -11,8 +11,8 @@ import time
 
 from PySide6.QtCore import QByteArray, QLockFile, QSettings
 
-from ..paths import APP_NAME
-from ..preprocess import DEFAULT_PEN_FRACTION
+from ..preprocessing.preprocess import DEFAULT_PEN_FRACTION
+from ..system.paths import APP_NAME
 
 # The brush is stored as a fraction of the canvas side, so that it keeps its look when the
 # canvas is resized; the default is the core's default pen width.

@@ -15,9 +15,9 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QStyle
 
-from ... import paths
-from ...placement import drawing_ink_box, image_ink_box, placement
-from ...preprocess import INK_THRESHOLD, ink_levels
+from ...preprocessing.placement import drawing_ink_box, image_ink_box, placement
+from ...preprocessing.preprocess import INK_THRESHOLD, ink_levels
+from ...system import paths
 from ..screen_fit import scrolling
 from .room import DockRoom
 
@@ -116,7 +116,7 @@ class ExplainController(QObject):
             self._show_network(loaded)
 
     def _show_network(self, loaded) -> None:
-        from ...model import layer_output_shapes
+        from ...network.model import layer_output_shapes
 
         self.panel.network.show_model(loaded.model, layer_output_shapes())
 
@@ -221,7 +221,7 @@ class ExplainController(QObject):
         self.refresh()
 
     def _update_trace(self, inspection):
-        from ...trace import TraceError, trace_unit
+        from ...explain.trace import TraceError, trace_unit
 
         try:
             trace = trace_unit(self.window.loaded_model.model, inspection.prepared.network_input,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from ...architecture import layer_for
+from ...network.architecture import layer_for
 
 
 class NetworkView(QWidget):
@@ -27,7 +27,7 @@ class NetworkView(QWidget):
 
     def show_model(self, model, shapes: dict) -> None:
         """`shapes`: {layer: per-sample output shape} (model.layer_output_shapes())."""
-        from ...layer_arithmetic import parameter_formulas, total_formula
+        from ...network.layer_arithmetic import parameter_formulas, total_formula
 
         formulas = parameter_formulas(model)
         output = model.config.output

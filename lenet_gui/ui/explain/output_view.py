@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from ...prototypes import COLUMNS, PROTOTYPES, ROWS
+from ...network.prototypes import COLUMNS, PROTOTYPES, ROWS
 from ..views.colormap import SQUASH_LIMIT
 from .small_arrays import array_pixmap
 

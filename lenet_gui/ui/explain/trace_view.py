@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from ...prototypes import COLUMNS, ROWS
+from ...network.prototypes import COLUMNS, ROWS
 from ..views.colormap import SQUASH_LIMIT
 from ..views.explanations import layer_tooltip
 from .heatmap import InputExplainView

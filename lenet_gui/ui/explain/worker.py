@@ -62,7 +62,7 @@ class AttributionWorker(QObject):
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        from ...attribution import REFINED_METHODS, attribute
+        from ...explain.attribution import REFINED_METHODS, attribute
 
         while True:
             with self._condition:

@@ -2,7 +2,7 @@
 example before and after fine-tuning on your handwriting): both readings, both sets of maps of
 a chosen layer, and their difference. It follows the drawing as you draw.
 
-The numbers are `lenet_gui.compare.compare`; the other checkpoint loads off the GUI thread.
+The numbers are `lenet_gui.lab.compare.compare`; the other checkpoint loads off the GUI thread.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ... import paths
-from ...architecture import LAYER_NAMES
-from ...compare import Comparison, compare
+from ...lab.compare import Comparison, compare
+from ...network.architecture import LAYER_NAMES
+from ...system import paths
 from ..screen_fit import scrolling
 from ..views.colormap import SQUASH_LIMIT
 from ..views.scores import ProbabilityBars
@@ -33,7 +33,7 @@ from .menu import Source
 
 
 def _load(path: str):
-    from ...checkpoint import CheckpointError, load_checkpoint
+    from ...retrain.checkpoint import CheckpointError, load_checkpoint
 
     try:
         return load_checkpoint(path)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from ...atomic import write_bytes
+from ...system.atomic import write_bytes
 from ..images import png_bytes
 
 

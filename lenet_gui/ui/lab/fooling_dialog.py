@@ -2,7 +2,7 @@
 the input's valid range) that makes it read another digit, or a chosen one. Shows the input, the
 changed input, the change itself (amplified, diverging colours), its size and the new reading.
 
-The search is `lenet_gui.adversarial.smallest_fooling` (as `python -m lenet_gui fool`), run off
+The search is `lenet_gui.lab.adversarial.smallest_fooling` (as `python -m lenet_gui fool`), run off
 the GUI thread by a `LabTask`.
 """
 
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...adversarial import HIGH, LOW, PGD_STEPS, FoolingResult, smallest_fooling
+from ...lab.adversarial import HIGH, LOW, PGD_STEPS, FoolingResult, smallest_fooling
 from ..views.colormap import diverging_image, gray_image
 from .dialog import LabDialog
 from .input_strip import input_ink

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
-from ...preprocess import BACKGROUND_VALUE, INK_VALUE
+from ...preprocessing.preprocess import BACKGROUND_VALUE, INK_VALUE
 from ..views.colormap import gray_image
 
 HOLDS, FLIPS = QColor("#1a7f37"), QColor("#cf222e")

@@ -7,7 +7,7 @@ import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import QWidget
 
-from ...architecture import LAYER
+from ...network.architecture import LAYER
 from ..views.colormap import diverging_image
 
 CAPTION = 18

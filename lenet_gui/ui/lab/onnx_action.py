@@ -16,7 +16,7 @@ TITLE = "Export as ONNX"
 
 def export_and_verify(model, path: str) -> str:
     """Runs in the task's thread: export, check, and the sentence to show."""
-    from ...onnx_export import OnnxUnavailable, export_onnx, verify
+    from ...lab.onnx_export import OnnxUnavailable, export_onnx, verify
 
     try:
         written = export_onnx(model, path)

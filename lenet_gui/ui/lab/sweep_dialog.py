@@ -1,7 +1,7 @@
 """The invariance-sweep dialog: pick a transform and a range, see every class's probability
 across it (pyqtgraph), the network inputs along it, where the reading holds and where it flips.
 
-The sweep itself is `lenet_gui.sweep.run_sweep`, the same function as `python -m lenet_gui
+The sweep itself is `lenet_gui.lab.sweep.run_sweep`, the same function as `python -m lenet_gui
 sweep`, run off the GUI thread by a `LabTask`.
 """
 
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...sweep import MAX_STEPS, TRANSFORMS, SweepResult, run_sweep
+from ...lab.sweep import MAX_STEPS, TRANSFORMS, SweepResult, run_sweep
 from .dialog import LabDialog
 from .export import save_csv, save_widget_png
 from .input_strip import InputStrip

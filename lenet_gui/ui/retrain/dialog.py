@@ -4,7 +4,8 @@ It wraps the core's `train` through `TrainingWorker` and never touches the live 
 trains a copy of its weights in another process, and only "Use this model" hands a new, saved
 `LoadedModel` to whoever listens to `model_accepted`. The dialog holds the data and how
 choices, runs and wires the parts: the settings, the job and the run itself are the core's
-(`lenet_gui.retraining`); the MNIST folder, the live curves and the results tabs are widgets of
+(`lenet_gui.retrain.retraining`);
+the MNIST folder, the live curves and the results tabs are widgets of
 their own (`mnist_source`, `training_curves`, `retrain_results`).
 """
 
@@ -37,11 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...metrics import MNIST_TEST_ACCURACY, metric
-from ...negatives_cache import FOLDER as NEGATIVES_FOLDER
-from ...negatives_cache import PAIRS, SYNTHETIC, cache_path
-from ...paths import new_model_path, user_data_dir
-from ...retraining import (
+from ...data.samples import SampleStore, holdout_split
+from ...reading.verdict import FALLBACK
+from ...retrain.negatives_cache import FOLDER as NEGATIVES_FOLDER
+from ...retrain.negatives_cache import PAIRS, SYNTHETIC, cache_path
+from ...retrain.retraining import (
     FINE_TUNE,
     FROM_SCRATCH,
     RetrainSettings,
@@ -56,8 +57,8 @@ from ...retraining import (
     uses_outlier_exposure,
     worse_than_current,
 )
-from ...samples import SampleStore, holdout_split
-from ...verdict import FALLBACK
+from ...system.paths import new_model_path, user_data_dir
+from ...training.metrics import MNIST_TEST_ACCURACY, metric
 from .. import theme
 from ..numbers import DecimalSpinBox, use_number_format
 from ..screen_fit import centre_on_screen, scrolling
@@ -602,7 +603,7 @@ class RetrainDialog(QDialog):
 
     def _offer_replay(self, o) -> None:
         """Say what saving the run's replay adds; checked when that is small."""
-        from ...replay_file import SMALL_BYTES, added_bytes, size_text
+        from ...retrain.replay_file import SMALL_BYTES, added_bytes, size_text
 
         size = added_bytes(o.snapshots, o.curves) if o.snapshots else 0
         self.save_replay.setText(f"Save the training replay (adds {size_text(size)})")

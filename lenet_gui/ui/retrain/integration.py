@@ -12,8 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction
 
-from ...samples import SampleStore
-from ...strokes import OutsideChange
+from ...data.samples import SampleStore
+from ...preprocessing.strokes import OutsideChange
 from ..samples.labelling import LabellingBar, labelled_as
 
 
@@ -150,7 +150,7 @@ class RetrainController(QObject):
         """A test digit from the confusion drill-down goes on the canvas, as an opened image."""
         from PIL import Image
 
-        from ...strokes import Picture
+        from ...preprocessing.strokes import Picture
 
         self.window.show_picture(Picture.from_image(Image.fromarray(image), name))
         self.window.raise_()

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...mnist import MnistError, has_mnist, load_mnist
-from ...paths import default_mnist_dir, user_data_dir
+from ...data.mnist import MnistError, has_mnist, load_mnist
+from ...system.paths import default_mnist_dir, user_data_dir
 from .. import theme
 from .training_worker import DownloadWorker
 

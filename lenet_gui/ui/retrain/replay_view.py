@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from ...architecture import C3_TABLE
+from ...network.architecture import C3_TABLE
 from ..views.feature_maps import FeatureMapsView
 from ..views.scores import ProbabilityBars
 
@@ -60,14 +60,14 @@ class ReplayView(QWidget):
         if not self.snapshots:
             self.frames = []
             return
-        from ...replay import replay
+        from ...retrain.replay import replay
 
         self.frames = replay(self.snapshots, self.model_args, self.input_provider())
         self._show(self.slider.value())
 
     def _output_kind(self) -> str:
         """The replayed model's output layer ("linear" or "rbf"), for the maps' words."""
-        from ...model import LeNet5Config
+        from ...network.model import LeNet5Config
 
         return LeNet5Config(**self.model_args).output
 

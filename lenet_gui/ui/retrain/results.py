@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...retraining import holdout_note, plural
+from ...retrain.retraining import holdout_note, plural
 from .. import theme
 from ..samples.browser import field_pixmap
 from .replay_view import ReplayView

@@ -15,7 +15,7 @@ import math
 import pyqtgraph as pg
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from ...retraining import VAL_COUNT
+from ...retrain.retraining import VAL_COUNT
 
 VAL_COLOUR, USER_COLOUR = "#1f77b4", "#d62728"
 VAL_PEN, USER_PEN = pg.mkPen(VAL_COLOUR, width=2), pg.mkPen(USER_COLOUR, width=2)

@@ -1,11 +1,11 @@
 """Runs the core's retraining off the GUI thread, for the retrain dialog.
 
-The work itself is `lenet_gui.retraining.run_training`, a plain function (no Qt) that receives a
-`TrainingJob`, a `post` callback and a `should_stop` flag, in the manner of Orange3's concurrent
-tasks. It can run in a thread of this process or in a separate process started with the "spawn"
-context (its entry point, `retraining.process_main`, imports no Qt); either way its messages go
-through a queue that a QTimer on the GUI thread drains, so the dialog only ever sees plain data on
-its own thread.
+The work itself is `lenet_gui.retrain.retraining.run_training`, a plain function (no Qt) that
+receives a `TrainingJob`, a `post` callback and a `should_stop` flag, in the manner of Orange3's
+concurrent tasks. It can run in a thread of this process or in a separate process started with the
+"spawn" context (its entry point, `retraining.process_main`, imports no Qt); either way its
+messages go through a queue that a QTimer on the GUI thread drains, so the dialog only ever sees
+plain data on its own thread.
 
 Which one is the default was measured (`benchmarks/bench_training_responsiveness.py`): a thread
 shares the GIL with the GUI, and a Python training loop then delays the GUI's timers; a process
@@ -22,7 +22,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...retraining import (
+from ...retrain.retraining import (
     FINAL_MESSAGES,
     Message,
     StatusMessage,
@@ -232,7 +232,7 @@ class DownloadWorker(QObject):
         self._timer.start()
 
     def _run(self) -> None:
-        from ...mnist import MnistDownloadCancelled, download_mnist
+        from ...data.mnist import MnistDownloadCancelled, download_mnist
 
         def progress(name, done, total):
             self._queue.put(("progress", (name, done, total)))

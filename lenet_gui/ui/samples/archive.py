@@ -1,5 +1,5 @@
 """The sample browser's Export… and Import… buttons: own samples to and from one zip file
-(`lenet_gui.sample_archive`), so that a class can pool its handwriting."""
+(`lenet_gui.data.sample_archive`), so that a class can pool its handwriting."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
-from ...sample_archive import ArchiveError, export_samples, import_samples
+from ...data.sample_archive import ArchiveError, export_samples, import_samples
 
 FILTER = "Samples archive (*.zip)"
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...samples import Sample, SampleStore
+from ...data.samples import Sample, SampleStore
 from ..screen_fit import fit_to_screen
 from .archive import ArchiveButtons
 

@@ -20,9 +20,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QToolBar, QWidget
 
-from ...preprocess import Drawing, PreparedInput
-from ...retraining import plural
-from ...samples import Sample, SampleStore
+from ...data.samples import Sample, SampleStore
+from ...preprocessing.preprocess import Drawing, PreparedInput
+from ...retrain.retraining import plural
 from ..settings import Settings
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")

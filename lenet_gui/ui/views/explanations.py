@@ -1,12 +1,12 @@
 """Words for the layers: titles, shapes and tooltips, after LeCun et al. (1998), section II.B.
 
-Each tooltip starts with the core's one-line description (`lenet_gui.architecture`, which needs
-no torch, so the tooltips are complete before the model has loaded).
+Each tooltip starts with the core's one-line description (`lenet_gui.network.architecture`,
+which needs no torch, so the tooltips are complete before the model has loaded).
 """
 
 from __future__ import annotations
 
-from ...architecture import (
+from ...network.architecture import (
     C1_KERNELS_SHAPE,
     INPUT_SIZE,
     LAYER,

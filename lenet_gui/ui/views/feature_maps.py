@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QScrollArea, QSizePolicy, QToolTip, QWidget
 
-from ...architecture import C1_KERNELS_SHAPE, LAYER, LAYER_NAMES, MAP_LAYERS, output_layer
+from ...network.architecture import C1_KERNELS_SHAPE, LAYER, LAYER_NAMES, MAP_LAYERS, output_layer
 from .. import theme
 from .colormap import SQUASH_LIMIT, gradient, lut_pixels
 from .explanations import layer_title, layer_tooltip

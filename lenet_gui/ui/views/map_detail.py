@@ -17,7 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QDialog, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from ...architecture import LAYER, MAP_LAYERS
+from ...network.architecture import LAYER, MAP_LAYERS
 from .. import theme
 from ..screen_fit import fit_to_screen
 from .colormap import SQUASH_LIMIT, diverging_image

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QRectF
 
-from ...architecture import C1_KERNELS_SHAPE, LAYER
+from ...network.architecture import C1_KERNELS_SHAPE, LAYER
 from .explanations import KERNELS, TABLE
 
 LABEL_W = 70  # the column of layer names

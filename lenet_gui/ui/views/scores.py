@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-from ...verdict import FIRM_PROBABILITY, UNSURE_RATIO
+from ...reading.verdict import FIRM_PROBABILITY, UNSURE_RATIO
 from .. import theme
 
 
