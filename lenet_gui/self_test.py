@@ -5,7 +5,9 @@ through the canvas's own path (`classify_drawings`: render, crop, fit, centre, c
 trains a copy of the model for one short epoch on them as the retrain dialog would: creating an
 optimizer imports parts of torch (`torch._dynamo`, `torch._inductor.config`) that inference
 never touches. A frozen build that lost its model, its resources, a torch module or library, or
-numpy's C code fails here rather than in front of a user. Last, it imports the GUI's modules
+numpy's C code fails here rather than in front of a user. It explains one sample by integrated
+gradients (Captum, with matplotlib that Captum imports), whose map must add up to the score
+change (completeness). Last, it imports the GUI's modules
 (without creating any widget): a bundle that lost a Qt module a dialog needs fails here too.
 A frozen windowed app has no stdout: the report then goes to self-test.log in the user's data
 folder.
@@ -79,9 +81,13 @@ def _run(out: TextIO, checkpoint: Path, digits: Path) -> int:
     print(f"training: one epoch on the samples, loss {training_loss:.3f} "
           f"({trained_at - done_at:.2f} s)  {'ok' if trains else 'NOT FINITE'}",
           file=out)  # fmt: skip
+    gap = _explain_once(loaded.model, *samples[0])
+    explains = gap < 0.1
+    print(f"attribution: integrated gradients (Captum), completeness gap {100 * gap:.1f}%  "
+          f"{'ok' if explains else 'TOO LARGE'}", file=out)  # fmt: skip
     gui = _import_gui()
     print(f"gui modules: {gui}", file=out)
-    passed = right == len(samples) and trains and gui == "ok"
+    passed = right == len(samples) and trains and explains and gui == "ok"
     print(f"self-test {'passed' if passed else 'FAILED'}: {right}/{len(samples)} digits read "
           f"correctly (import and load {loaded_at - started:.2f} s, "
           f"classify {1000 * (done_at - loaded_at):.0f} ms)", file=out)  # fmt: skip
@@ -93,6 +99,23 @@ def _import_gui() -> str:
     from .ui.self_check import import_gui  # the one import of the GUI the contracts allow
 
     return import_gui()
+
+
+def _explain_once(model, label: int, drawing) -> float:
+    """|sum of the integrated-gradients map - score change from a blank input| / |change|, for
+    class `label` of `drawing` (about 1% when Captum works; ImportError without it)."""
+    import torch
+
+    from .explain.attribution import integrated_gradients
+    from .preprocessing.preprocess import BACKGROUND_VALUE, prepare_drawing
+
+    x = prepare_drawing(drawing).network_input
+    with torch.no_grad():
+        blank = model(torch.full((1, 1, 32, 32), BACKGROUND_VALUE))[0]
+    result = integrated_gradients(model, x, label)
+    change = result.explained_score - float(blank[label])
+    gap = abs(float(result.map.sum()) - change) / abs(change)
+    return gap if math.isfinite(gap) else math.inf
 
 
 def _train_briefly(model, samples: list[tuple[int, object]]) -> float:

@@ -145,3 +145,38 @@ def test_quick_integrated_gradients_take_fewer_steps_and_occlusion_is_the_same(
     np.testing.assert_array_equal(
         attribute(model, seven_input, 7, quick=True).map, attribute(model, seven_input, 7).map
     )
+
+
+@pytest.mark.parametrize(("target", "versus", "patch", "stride"), [(7, None, 4, 2), (7, 1, 6, 2)])
+def test_occlusion_equals_captums(bundled_model, seven_input, target, versus, patch, stride):
+    """Our occlusion (patches over ink only) is Captum's `Occlusion` (every patch position)."""
+    from lenet_gui.explain.attribution import load_captum
+
+    model = bundled_model.model
+    ours = occlusion(model, seven_input, target, versus, patch=patch, stride=stride)
+    x = torch.from_numpy(seven_input).reshape(1, 1, 32, 32)
+
+    def explained(batch):
+        scores = model(batch)
+        return scores[:, target] - (0 if versus is None else scores[:, versus])
+
+    with torch.no_grad():
+        captum = load_captum().Occlusion(explained).attribute(
+            x, sliding_window_shapes=(1, patch, patch), strides=(1, stride, stride),
+            baselines=BACKGROUND_VALUE, perturbations_per_eval=256,
+        )  # fmt: skip
+    np.testing.assert_allclose(ours.map, captum[0, 0].numpy(), atol=1e-5)
+    assert np.abs(ours.map).max() > 0.1
+
+
+def test_missing_captum_is_one_clear_message(monkeypatch, bundled_model, seven_input):
+    import sys
+
+    from lenet_gui.explain.attribution import load_captum
+
+    monkeypatch.setitem(sys.modules, "captum.attr", None)  # import captum.attr now fails
+    with pytest.raises(ImportError, match="pip install captum"):
+        load_captum()
+    with pytest.raises(ImportError, match="needs Captum"):
+        attribute(bundled_model.model, seven_input, 7, method="gradient")
+    assert attribute(bundled_model.model, seven_input, 7, method="occlusion").map.any()

@@ -6,14 +6,24 @@ methods, each one batched forward (and backward) pass:
 
 - occlusion sensitivity (Zeiler & Fergus 2014): cover a square patch with blank paper (the
   network's background value) and see how much the score drops; every patch position is one
-  image of a single batch, and each pixel gets the mean drop over the patches covering it.
-- integrated gradients (Sundararajan, Taly & Yan 2017): the gradient of the score averaged along
-  the straight path from a blank input to the drawing, times (input - blank). The attributions
-  add up to score(drawing) - score(blank) ("completeness"), up to the Riemann sum's error.
+  image of a single batch, and each pixel gets the mean drop over the patches covering it. This
+  is what Captum's `captum.attr.Occlusion` computes (tests/test_attribution.py checks that the
+  maps agree), written here because Captum perturbs every patch position and builds the 225
+  occluded copies one by one in Python: 18 ms of CPU per map where these lines, which skip the
+  patches over blank paper, take 4 ms (benchmarks/bench_attribution.py), and while drawing the
+  Explain dock's heatmap then came every 255-324 ms instead of every 120 ms on a loaded machine
+  (benchmarks/bench_gui_latency.py --heatmap occlusion).
+- integrated gradients (Sundararajan, Taly & Yan 2017), by Captum (`captum.attr.
+  IntegratedGradients`; Kokhlikyan et al. 2020, "Captum: A unified and generic model
+  interpretability library for PyTorch"): the gradient of the score averaged along the straight
+  path from a blank input to the drawing, times (input - blank), the path integral by
+  Gauss-Legendre quadrature. The attributions add up to score(drawing) - score(blank)
+  ("completeness"), up to the quadrature's error.
 
 Positive values: pixels that raise the score (of the class, or of the first class over the
-second). Captum implements both, but `import captum.attr` imports matplotlib, which the
-packaged app leaves out, so these few lines are written here in torch.
+second). `import captum.attr` takes about a second (Captum 0.9 imports matplotlib.pyplot for its
+plotting helpers, which this app does not use), so it happens on first use, never at start-up:
+`load_captum()` lets the GUI's attribution thread do it before it times its first map.
 """
 
 from __future__ import annotations
@@ -30,15 +40,17 @@ from ..preprocessing.preprocess import BACKGROUND_VALUE
 METHODS = ("occlusion", "gradient")
 OCCLUSION_PATCH = 4  # pixels, about a stroke's width and a C1 kernel's size
 OCCLUSION_STRIDE = 2
-# Integrated gradients: steps along the path, spaced alpha = t^2 (denser near the blank input,
-# where LeNet-5's score changes fastest: with 48 such steps the attributions add up to the
-# score change within a few percent, where 48 even steps can miss by half).
-GRADIENT_STEPS = 48
+# Integrated gradients: points of the Gauss-Legendre rule along the path. Over 60 pen digits
+# (their predicted class), 48 points make the map add up to the score change within 1.4%
+# (median; 5% for the worst tenth), 64 within 0.7% (2.6%): benchmarks/bench_attribution.py.
+GRADIENT_STEPS = 64
 # While the user draws, a new heatmap every tenth of a second matters more than the last few
-# percent: 16 steps put the map within about 10% of the 48-step one (median over pen digits of
-# the largest difference, relative to the map's largest value), at a third of the cost.
+# percent: 16 points put the map within about 7% of a 512-point one (median over the pen digits
+# of the largest difference, relative to the map's largest value), at a third of the cost.
 QUICK_GRADIENT_STEPS = 16
+GRADIENT_RULE = "gausslegendre"  # Captum's default, and its most accurate rule here
 REFINED_METHODS = ("gradient",)  # methods whose quick map differs from the full one
+CAPTUM_METHODS = ("gradient",)  # methods computed by Captum (`load_captum` first)
 
 
 @dataclass(frozen=True)
@@ -66,10 +78,25 @@ class Attribution:
         }
 
 
+def load_captum():
+    """`captum.attr`, imported once (about a second, most of it matplotlib.pyplot).
+    Raises ImportError with the install command when Captum is missing."""
+    try:
+        import captum.attr
+    except ImportError as exc:
+        raise ImportError(f"attribution needs Captum ({exc}): pip install captum") from exc
+    return captum.attr
+
+
 def _objective(scores: torch.Tensor, target: int, versus: int | None) -> torch.Tensor:
     """(N, 10) scores -> (N,) score of `target`, minus that of `versus` when given."""
     out = scores[:, target]
     return out if versus is None else out - scores[:, versus]
+
+
+def _explained(model: LeNet5, target: int, versus: int | None):
+    """The forward function Captum attributes: (N, 1, 32, 32) -> (N,) explained score."""
+    return lambda x: _objective(model(x), target, versus)
 
 
 def _check(target: int, versus: int | None, classes: int) -> None:
@@ -132,24 +159,18 @@ def integrated_gradients(
     versus: int | None = None,
     steps: int = GRADIENT_STEPS,
 ) -> Attribution:
-    """Integrated gradients from a blank input (all background), one batch.
-
-    The path integral of the gradient over alpha in 0..1 is taken with alpha = t^2 and the
-    midpoint rule in t (weights 2t/steps), which puts more steps where the score moves most.
-    """
+    """Integrated gradients from a blank input (all background): `captum.attr.
+    IntegratedGradients` with `steps` Gauss-Legendre points, all in one batch."""
     model.eval()
     x = torch.as_tensor(np.asarray(network_input, dtype=np.float32)).reshape(1, 1, 32, 32)
-    blank = torch.full_like(x, BACKGROUND_VALUE)
-    t = ((torch.arange(steps, dtype=torch.float32) + 0.5) / steps).view(-1, 1, 1, 1)
-    alphas, weights = t**2, 2 * t / steps
-    path = (blank + alphas * (x - blank)).requires_grad_(True)
-    with torch.enable_grad():
-        scores = model(torch.cat([path, x]))
-        _check(target, versus, scores.shape[1])
-        objective = _objective(scores[:-1], target, versus).sum()
-        (grad,) = torch.autograd.grad(objective, path)
-    attribution = ((grad * weights).sum(0, keepdim=True) * (x - blank))[0, 0]
-    return Attribution("gradient", target, versus, scores[-1].detach().numpy(), attribution.numpy())
+    with torch.no_grad():
+        scores = model(x)[0]
+    _check(target, versus, len(scores))
+    integrated = load_captum().IntegratedGradients(_explained(model, target, versus))
+    result = integrated.attribute(
+        x, baselines=BACKGROUND_VALUE, n_steps=steps, method=GRADIENT_RULE
+    )
+    return Attribution("gradient", target, versus, scores.numpy(), result[0, 0].detach().numpy())
 
 
 def attribute(

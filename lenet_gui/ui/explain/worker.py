@@ -1,10 +1,10 @@
 """Attribution off the GUI thread: the latest request wins, older ones are dropped.
 
-Occlusion (the patches over ink, up to 226 images, in one batch) and integrated gradients (48
-forward and backward passes in one batch) take several to tens of ms, more than a mouse move's
-budget, so they run on one Python thread; torch releases Python's lock while it computes. The
-result arrives as a Qt signal (queued to the GUI thread) with the request's key, so a result for
-a drawing already changed can be told apart.
+Occlusion (the patches over ink, up to 226 images, in one batch) and integrated gradients (16
+or 64 points of the path, forward and backward, in one batch) take several to tens of ms, more
+than a mouse move's budget, so they run on one Python thread; torch releases Python's lock while
+it computes. The result arrives as a Qt signal (queued to the GUI thread) with the request's key,
+so a result for a drawing already changed can be told apart.
 
 While the user draws there is always a newer drawing to explain, and a thread computing without
 pause takes a whole core: on a machine whose cores are busy (two cores, or other programs), the
@@ -13,6 +13,11 @@ seconds, and rests at least `REST` times as long as one took: a small share of a
 drawing, and a new heatmap every INTERVAL. A new request is first computed quickly (integrated
 gradients with fewer steps, `attribution.attribute(quick=True)`); when no newer one has come by
 the end of the rest, the same request is computed in full and sent again under the same key.
+
+Integrated gradients are Captum's: the thread imports it before its first such computation
+(about a second, `attribution.load_captum`), so the first gradient heatmap of a session comes
+that much later, and the import is not counted in the computation's duration (it would set a
+long rest).
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ class AttributionWorker(QObject):
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        from ...explain.attribution import REFINED_METHODS, attribute
+        from ...explain.attribution import CAPTUM_METHODS, REFINED_METHODS, attribute, load_captum
 
         while True:
             with self._condition:
@@ -77,6 +82,9 @@ class AttributionWorker(QObject):
             key, model, network_input, target, versus, method = request
             started = time.perf_counter()
             try:
+                if method in CAPTUM_METHODS:
+                    load_captum()  # the first time about a second: not a computation's duration
+                started = time.perf_counter()
                 result = attribute(model, network_input, target, versus, method, quick)
             except Exception as exc:  # reported, never raised in a thread nobody watches
                 log.exception("attribution failed")
