@@ -13,7 +13,8 @@ number (all candidates in one forward) on every move.
 
 With `--heatmap` the Explain dock is open; on its Why tab the heatmap is over the drawing: each
 move also repaints the overlay and requests an attribution, which the attribution thread
-computes while the GUI goes on; the script also prints how often a new heatmap arrived. The
+computes while the GUI goes on; the script also prints how often a new heatmap arrived, and how
+long after the first move the first one came (for `gradient` this includes importing Captum). The
 drawings alternate between the Why tab (heatmap on) and the Network tab (heatmap off, nothing
 computed per move), so that both figures come from the same minutes of a shared machine; the
 load average (1 minute) is printed at the start and the end.
@@ -156,6 +157,7 @@ def main() -> int:
 
     to_classified, to_painted, handled, waited, classifying = [], [], [], [], []
     painted_by_mode: dict[bool, list[float]] = {True: [], False: []}  # heatmap on / off
+    first_move_at: list[float] = []  # the first move that asked for a heatmap
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     for index, (strokes, first_timed) in enumerate(drawings):
@@ -178,6 +180,8 @@ def main() -> int:
                 classified_at.clear()
                 began_at.clear()
                 started = time.perf_counter()
+                if heatmap_on and not first_move_at:
+                    first_move_at.append(started)
                 send(canvas, QEvent.Type.MouseMove, point, none, left)
                 sent = time.perf_counter()
                 while not classified_at:
@@ -225,6 +229,8 @@ def main() -> int:
             f"heatmap ({args.heatmap}) on: {len(heatmaps)} new heatmaps while drawing, one every "
             f"{statistics.median(gaps):.0f} ms (median), p95 {percentile(gaps, 0.95):.0f} ms"
         )
+        first = 1000 * (heatmaps[0][1] - first_move_at[0])
+        print(f"first heatmap {first:.0f} ms after the first move (the worker's first map)")
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average (1 min): {load_before:.2f} at the start, {load_after:.2f} at the end")
     print_breakdown(window)

@@ -180,3 +180,38 @@ def test_missing_captum_is_one_clear_message(monkeypatch, bundled_model, seven_i
     with pytest.raises(ImportError, match="needs Captum"):
         attribute(bundled_model.model, seven_input, 7, method="gradient")
     assert attribute(bundled_model.model, seven_input, 7, method="occlusion").map.any()
+
+
+def test_frozen_app_keeps_matplotlibs_font_list_in_the_data_folder(tmp_path):
+    """PyInstaller's hook gives matplotlib a new temporary folder each run; load_captum moves it
+    to the user data folder, so the font list is built once, not in every session."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.frozen = True\n"
+        "from lenet_gui.explain.attribution import load_captum\nload_captum()\n"
+        "import matplotlib; print(matplotlib.get_configdir())\n"
+    )
+    env = {**os.environ, "LENET_GUI_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "x")}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, cwd=root, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path / "matplotlib")
+    assert list((tmp_path / "matplotlib").glob("fontlist-*.json"))
+
+
+def test_self_test_explains_a_sample_and_fails_without_captum(monkeypatch, capsys, tmp_path):
+    import sys
+
+    from lenet_gui.self_test import EXIT_BROKEN, run_self_test
+
+    monkeypatch.setenv("LENET_GUI_DATA_DIR", str(tmp_path))
+    assert run_self_test() == 0
+    assert "attribution: integrated gradients (Captum), completeness gap" in capsys.readouterr().out
+    monkeypatch.setitem(sys.modules, "captum.attr", None)
+    assert run_self_test() == EXIT_BROKEN
+    out = capsys.readouterr().out
+    assert "self-test could not run: ImportError: attribution needs Captum" in out

@@ -9,10 +9,10 @@ methods, each one batched forward (and backward) pass:
   image of a single batch, and each pixel gets the mean drop over the patches covering it. This
   is what Captum's `captum.attr.Occlusion` computes (tests/test_attribution.py checks that the
   maps agree), written here because Captum perturbs every patch position and builds the 225
-  occluded copies one by one in Python: 18 ms of CPU per map where these lines, which skip the
-  patches over blank paper, take 4 ms (benchmarks/bench_attribution.py), and while drawing the
-  Explain dock's heatmap then came every 255-324 ms instead of every 120 ms on a loaded machine
-  (benchmarks/bench_gui_latency.py --heatmap occlusion).
+  occluded copies one by one in Python: 4 times the CPU time of these lines, which skip the
+  patches over blank paper (20 ms vs 5 ms per map, benchmarks/bench_attribution.py), and while
+  drawing, the Explain dock's heatmap then came every 255-324 ms instead of every 120 ms on a
+  loaded machine (benchmarks/bench_gui_latency.py --heatmap occlusion).
 - integrated gradients (Sundararajan, Taly & Yan 2017), by Captum (`captum.attr.
   IntegratedGradients`; Kokhlikyan et al. 2020, "Captum: A unified and generic model
   interpretability library for PyTorch"): the gradient of the score averaged along the straight
@@ -22,13 +22,18 @@ methods, each one batched forward (and backward) pass:
 
 Positive values: pixels that raise the score (of the class, or of the first class over the
 second). `import captum.attr` takes about a second (Captum 0.9 imports matplotlib.pyplot for its
-plotting helpers, which this app does not use), so it happens on first use, never at start-up:
-`load_captum()` lets the GUI's attribution thread do it before it times its first map.
+plotting helpers, which this app does not use; the very first time on a machine about 3 s, while
+matplotlib writes its font list to the user's cache folder), so it happens on first use, never
+at start-up: `load_captum()` lets the GUI's attribution thread do it before it times its first
+map.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +41,7 @@ import torch
 
 from ..network.model import LeNet5
 from ..preprocessing.preprocess import BACKGROUND_VALUE
+from ..system.paths import user_data_dir
 
 METHODS = ("occlusion", "gradient")
 OCCLUSION_PATCH = 4  # pixels, about a stroke's width and a C1 kernel's size
@@ -79,8 +85,15 @@ class Attribution:
 
 
 def load_captum():
-    """`captum.attr`, imported once (about a second, most of it matplotlib.pyplot).
-    Raises ImportError with the install command when Captum is missing."""
+    """`captum.attr`, imported once (about a second, most of it matplotlib.pyplot; in the frozen
+    app matplotlib keeps its font list in the user data folder's matplotlib/). Raises
+    ImportError with the install command when Captum is missing."""
+    if getattr(sys, "frozen", False) and "captum.attr" not in sys.modules:
+        # PyInstaller's matplotlib hook points MPLCONFIGDIR at a new temporary folder each run,
+        # where matplotlib would rebuild its font list (about 3 s) in every session. Without a
+        # writable data folder the temporary one stays.
+        with contextlib.suppress(OSError):
+            os.environ["MPLCONFIGDIR"] = str(user_data_dir() / "matplotlib")
     try:
         import captum.attr
     except ImportError as exc:
