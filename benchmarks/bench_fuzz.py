@@ -19,10 +19,13 @@ warm-up. Offscreen by default.
 
 Also times one resize of a canvas holding 1,000 strokes (it copied every undo step: 2.3 s and
 +1.35 GB before the history was stored once), and single events in the 4000x3000 window holding
---window-strokes strokes (each stroke adds pieces to read and ink to paint).
+--window-strokes strokes (each stroke adds pieces to read and ink to paint). A resize or a brush
+change there is painted in slices over later turns of the event loop (ui/stroke_layer.py): for
+those the worst later turn and the time until the canvas is complete are printed too, and the
+memory the stroke layer's checkpoints hold. --window-only runs that part alone.
 
     python benchmarks/bench_fuzz.py [--events 10000] [--warm-up 1000] [--check 1000] [--seed 0]
-                                    [--strokes 1000] [--window-strokes 300]
+                                    [--strokes 1000] [--window-strokes 300] [--window-only]
 """
 
 from __future__ import annotations
@@ -112,8 +115,12 @@ def many_strokes_then_resize(app, count: int) -> None:
     canvas.resize(960, 960)
     app.processEvents()
     elapsed = time.perf_counter() - started
+    while getattr(canvas, "is_rendering", lambda: False)():  # painted in slices: wait for it
+        app.processEvents()
+    complete = time.perf_counter() - started
     print(
-        f"{count:,} strokes, then one resize 480 -> 960 px: {1000 * elapsed:.0f} ms, "
+        f"{count:,} strokes, then one resize 480 -> 960 px: {1000 * elapsed:.0f} ms "
+        f"(complete after {1000 * complete:.0f} ms), "
         f"resident memory {resident_mb() - before:+.1f} MB"
     )
     canvas.close()
@@ -161,12 +168,32 @@ def events_in_a_full_window(app, window, count: int) -> None:
         ("resize back", lambda: window.resize(4000, 3000)),
     )
     print(f"window 4000x3000 (canvas {canvas.width()}x{canvas.height()}) holding {count} strokes:")
+    rendering = getattr(canvas, "is_rendering", lambda: False)
     for name, step in steps:
         started, cpu = time.perf_counter(), time.thread_time()
         step()
         app.processEvents()
         elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
-        print(f"  {name:<12} {1000 * elapsed:7.1f} ms (CPU {1000 * cpu:5.1f})")
+        line = f"  {name:<12} {1000 * elapsed:7.1f} ms (CPU {1000 * cpu:5.1f})"
+        worst, turns, busy = 0.0, 0, elapsed
+        while rendering():  # the rest of a progressive render, one turn at a time
+            time.sleep(0.002)  # the loop is idle here: not counted
+            turn = time.perf_counter()
+            app.processEvents()
+            turn = time.perf_counter() - turn
+            worst, turns, busy = max(worst, turn), turns + 1, busy + turn
+        if turns:
+            line += (
+                f"; then {turns} turns, worst {1000 * worst:.1f} ms, "
+                f"complete after {1000 * busy:.0f} ms of work"
+            )
+        print(line)
+    layer = getattr(canvas, "_layer", None)
+    if layer is not None:
+        print(
+            f"  stroke layer checkpoints: {len(layer.checkpoint_counts())} "
+            f"({layer.checkpoint_bytes() / 2**20:.0f} MB)"
+        )
 
 
 def main() -> None:
@@ -177,6 +204,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--strokes", type=int, default=1000, help="for the resize measurement")
     parser.add_argument("--window-strokes", type=int, default=300)
+    parser.add_argument("--window-only", action="store_true", help="only the 4000x3000 window")
     args = parser.parse_args()
 
     from lenet_gui.system.allocator import return_large_blocks_to_the_system
@@ -184,7 +212,8 @@ def main() -> None:
     return_large_blocks_to_the_system()  # as the app does at start-up
     app = QApplication([])
     print(f"load average at the start: {load_average()} (1, 5, 15 min; {os.cpu_count()} cores)")
-    many_strokes_then_resize(app, args.strokes)
+    if not args.window_only:
+        many_strokes_then_resize(app, args.strokes)
     import torch
     from gui_fuzz import NONE, GuiFuzzer
 
@@ -199,6 +228,9 @@ def main() -> None:
     app.processEvents()
     window.set_model(load_checkpoint(bundled_checkpoint()))
     gc.freeze()  # as the app does once the model is loaded
+    if args.window_only:
+        events_in_a_full_window(app, window, args.window_strokes)
+        return
     fuzzer = GuiFuzzer(window, args.seed)
 
     def checkpoint() -> tuple[float, int, int]:

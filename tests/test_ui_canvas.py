@@ -150,7 +150,9 @@ def test_a_storm_of_undos_and_a_resize_drag_render_once_per_paint(canvas, draw, 
     draw(canvas, [*strokes, SEVEN])
     renders = []
     original = DrawingCanvas._render
-    monkeypatch.setattr(DrawingCanvas, "_render", lambda self: renders.append(original(self)))
+    monkeypatch.setattr(
+        DrawingCanvas, "_render", lambda self, *a, **k: renders.append(original(self, *a, **k))
+    )
     for _ in range(22):
         canvas.undo()
     for side in range(301, 321):

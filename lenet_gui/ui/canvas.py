@@ -7,8 +7,10 @@ which goes through `prepare_drawing` exactly as `predict --strokes` and the test
 screen are only a view of it, painted with QPainter into an offscreen image at device-pixel
 resolution (so it is sharp on HiDPI screens and never depends on a screen grab). A finished stroke
 is painted onto that image; a change that needs every stroke painted again (undo, redo, a resize,
-the brush) only marks it out of date, and the next paint renders it once, so a storm of undos or a
-resize drag costs one render per frame, not one per change.
+the brush) only marks it out of date, and the next paint brings it up to date once, so a storm of
+undos or a resize drag costs one render per frame, not one per change. That render starts from a
+checkpoint (undo, redo) or runs in slices over a few turns of the event loop while the last image
+is shown (a resize, a brush change): `stroke_layer.StrokeLayer`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ..preprocessing.strokes import (
     Stroke,
     prepare_canvas,
 )
+from .stroke_layer import LayerKey, StrokeLayer
 
 PAPER = QColor(255, 255, 255)
 INK = QColor(20, 20, 28)
@@ -98,8 +101,10 @@ class DrawingCanvas(QWidget):
         self._eraser = False
         self._hover: QPointF | None = None
         self._shown_picture: tuple[Picture, QImage] | None = None  # the picture shown, as QImage
-        self._image = QImage()  # the committed content, at device-pixel resolution
-        self._stale = True  # _image must be rendered again before it is shown
+        # the committed content, at device-pixel resolution
+        self._layer = StrokeLayer(self._paint_item, PAPER, self)
+        self._layer.progressed.connect(self.update)
+        self._stale = True  # the layer must be brought up to date before the next paint
         self._side = 0  # the side the active stroke's points refer to
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
         self.setMouseTracking(True)
@@ -266,35 +271,44 @@ class DrawingCanvas(QWidget):
         self._stale = True
         self.update()
 
-    def _render(self) -> None:
-        """Repaint the committed content into the offscreen image at device resolution."""
-        self._stale = False
-        ratio = self.devicePixelRatioF()
-        size = QSize(max(1, round(self.width() * ratio)), max(1, round(self.height() * ratio)))
-        if self._image.size() != size:
-            self._image = QImage(size, QImage.Format.Format_RGB32)
-        self._image.setDevicePixelRatio(ratio)
-        self._image.fill(PAPER)
-        painter = QPainter(self._image)
+    def _layer_key(self) -> LayerKey:
+        return LayerKey(self.width(), self.height(), self.devicePixelRatioF(), self.pen_width())
+
+    def _layer_items(self) -> tuple[Picture | Stroke, ...]:
+        """What the layer paints, in order: any opened image, then the strokes."""
         picture = self.picture()
-        if picture is None:
-            self._shown_picture = None
-        else:
+        strokes = self._history.strokes()
+        return strokes if picture is None else (picture, *strokes)
+
+    def _paint_item(self, painter: QPainter, item: Picture | Stroke, key: LayerKey) -> None:
+        """One item of the committed content, in the geometry of `key` (see StrokeLayer)."""
+        if isinstance(item, Picture):
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            x, y, w, h = picture.fitted_rect(self.width(), self.height())
-            painter.drawImage(QRectF(x, y, w, h), self._picture_qimage(picture))
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        width = self.pen_width()
-        for stroke in self._history.strokes_at(self.side()):
-            paint_stroke(painter, stroke, width)
-        painter.end()
+            x, y, w, h = item.fitted_rect(key.width, key.height)
+            painter.drawImage(QRectF(x, y, w, h), self._picture_qimage(item))
+        else:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            paint_stroke(painter, item.at(key.side), key.pen_width)
+
+    def _render(self, progressive: bool = True) -> None:
+        """Bring the layer up to date (at once, or in slices when `progressive`)."""
+        self._stale = False
+        if self.picture() is None:
+            self._shown_picture = None
+        self._layer.request(self._layer_key(), self._layer_items(), progressive)
+
+    def is_rendering(self) -> bool:
+        """Whether a resize or brush change is still being painted in slices (meanwhile the
+        last complete image is shown)."""
+        return self._layer.is_rendering()
 
     def rendered_image(self) -> QImage:
         """What the canvas shows (strokes over any opened image), for saving as PNG."""
-        if self._stale:
-            self._render()
-        image = QImage(self._image.size(), QImage.Format.Format_RGB32)
-        image.setDevicePixelRatio(self._image.devicePixelRatio())
+        self._render(progressive=False)
+        key = self._layer_key()
+        image = QImage(key.size, QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(key.ratio)
         image.fill(PAPER)
         painter = QPainter(image)
         self._paint_content(painter)
@@ -302,13 +316,23 @@ class DrawingCanvas(QWidget):
         return image
 
     def _paint_content(self, painter: QPainter) -> None:
-        painter.drawImage(0, 0, self._image)
+        image = self._layer.image()
+        if image is None:
+            painter.fillRect(self.rect(), PAPER)
+        elif image.size() != self._layer_key().size:  # a resize still rendering, a few frames:
+            ratio = image.devicePixelRatio()  # strokes scale with the side, from the top left
+            width, height = image.width() / ratio, image.height() / ratio
+            factor = self.side() / max(1.0, min(width, height))
+            painter.fillRect(self.rect(), PAPER)
+            painter.drawImage(QRectF(0, 0, width * factor, height * factor), image)
+        else:
+            painter.drawImage(0, 0, image)
         if self._active:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             paint_stroke(painter, self._active, self.pen_width())
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        if self._stale or abs(self._image.devicePixelRatio() - self.devicePixelRatioF()) > 1e-6:
+        if self._stale or self._layer_key() != self._layer.key():
             self._render()  # changed, or moved to a screen with another scale factor
         painter = QPainter(self)
         self._paint_content(painter)
@@ -398,11 +422,8 @@ class DrawingCanvas(QWidget):
             self._active.append(point)
         stroke, self._active = Stroke(self._active, self.side()), None
         self._history.add_stroke(stroke)
-        if not self._stale:  # else the next render paints it with the others
-            painter = QPainter(self._image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            paint_stroke(painter, stroke.points, self.pen_width())
-            painter.end()
+        if not self._stale and not self._layer.add(self._layer_key(), self._layer_items()):
+            self._stale = True  # the next paint renders it with the others
         self.update()
         self.strokes_changed.emit()
         self.history_changed.emit()
