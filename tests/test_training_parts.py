@@ -66,6 +66,20 @@ def test_weight_average_follows_the_model_with_a_warming_decay():
     assert torch.equal(untouched.c1.weight, before)
 
 
+def test_the_average_is_evaluated_from_a_channels_last_copy_of_it():
+    model = LeNet5()
+    average = WeightAverage(model, decay=0.999)
+    with torch.no_grad():
+        model.c3.weight.add_(0.5)
+    average.update(model)
+    scored = average.for_evaluation()
+    assert scored is not average.model and not scored.training
+    assert scored.c1.weight.is_contiguous(memory_format=torch.channels_last)
+    for name, value in average.model.state_dict().items():
+        assert torch.equal(scored.state_dict()[name], value), name
+    assert WeightAverage(model, decay=0.0).for_evaluation() is None
+
+
 def test_label_smoothing_is_the_cross_entropy_against_smoothed_targets():
     torch.manual_seed(0)
     scores, labels = torch.randn(8, 10), torch.randint(0, 10, (8,))
