@@ -19,14 +19,14 @@ from lenet_gui.retrain.rejection import (
 )
 
 
-def test_synthetic_negatives_are_reproducible_and_of_every_kind():
+def test_synthetic_negatives_are_reproducible_of_every_kind_and_on_the_canvas():
     a = synthetic_negatives(2 * len(GENERATORS), seed=3)
     b = synthetic_negatives(2 * len(GENERATORS), seed=3)
     assert [d for _, d in a] == [d for _, d in b]
     assert {kind for kind, _ in a} == set(GENERATORS)
-    for _, drawing in a:
-        xs = [x for s in drawing.strokes for x, _ in s]
-        assert xs and min(xs) >= 0 and max(xs) <= drawing.width
+    for _, drawing in synthetic_negatives(1000, seed=4):
+        points = np.array([p for s in drawing.strokes for p in s])
+        assert len(points) and points.min() >= 0 and points.max() <= drawing.width
 
 
 def test_capital_letters_are_every_letter_and_read_as_ink():
