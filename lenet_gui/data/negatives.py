@@ -219,9 +219,7 @@ def _fit(points: np.ndarray, rng: np.random.Generator, rotation: float = 0.3) ->
     return points + 10 + rng.uniform(0, 1, 2) * room
 
 
-def _fit_parts(
-    parts: list[np.ndarray], rng: np.random.Generator, rotation: float = 0.3
-) -> Strokes:
+def _fit_parts(parts: list[np.ndarray], rng: np.random.Generator, rotation: float = 0.3) -> Strokes:
     sizes = [len(p) for p in parts]
     fitted = _fit(np.concatenate(parts), rng, rotation)
     out, k = [], 0
