@@ -150,3 +150,18 @@ def test_a_clicked_cell_of_an_enlarged_map_is_the_keyboards_cell(window, draw, s
     send_mouse(detail, QEvent.Type.MouseButtonRelease, point, left, Qt.MouseButton.NoButton)
     QTest.keyClick(detail, Qt.Key.Key_Right)
     assert re.fullmatch(r"row 3, column 3: [+-]\d\.\d{3}", detail.accessibleDescription())
+
+
+def test_tab_visits_only_widgets_that_show_the_focus_and_no_scroll_area(window):
+    from PySide6.QtWidgets import QAbstractScrollArea, QApplication
+
+    window.activateWindow()
+    window.prediction_panel.bars.setFocus()
+    stops = []
+    for _ in range(8):  # more than one full round
+        focused = QApplication.focusWidget()
+        stops.append(focused)
+        QTest.keyClick(focused, Qt.Key.Key_Tab)
+    assert not [w for w in stops if isinstance(w, QAbstractScrollArea)]
+    names = {w.accessibleName() for w in stops}
+    assert {"Digit probabilities", "Feature maps", "Brush width"} <= names

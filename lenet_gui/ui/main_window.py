@@ -283,6 +283,9 @@ class MainWindow(QMainWindow):
         left_layout.addWidget(self.input_view)
 
         scroll = scrolling(self.feature_view, "Inside the network")
+        # Neither scroll area is a tab stop of its own: it would take the focus and show none.
+        # What is in them is (the maps, the scores, ...), and the areas follow it as it moves.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 8)
@@ -299,6 +302,7 @@ class MainWindow(QMainWindow):
             self.splitter.setStretchFactor(self.splitter.count() - 1, stretch)
         # Below the splitter's minimum (small or scaled screens) the whole view scrolls.
         self.setCentralWidget(scrolling(self.splitter, "Main window contents"))
+        self.centralWidget().setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         self.model_label = QLabel("Model: loading…")
         self.timing_label = QLabel()
