@@ -63,3 +63,24 @@ def test_an_unwritable_cache_folder_only_costs_the_cache(tmp_path):
     blocker.write_text("in the way")
     fields, cached = make(blocker / "cache")
     assert fields is not None and len(fields) and not cached
+
+
+def test_writing_a_cache_removes_other_versions_and_nothing_else(tmp_path):
+    stale = [
+        tmp_path / f"oe-negatives-v{VERSION - 1}-3000s-1000p-seed0.npz",
+        tmp_path / f"oe-negatives-v{VERSION + 7}-10s-5p-seed3.npz",
+    ]
+    kept = [
+        cache_path(tmp_path, 3000, 1000, 4),  # this VERSION, other parameters: still read
+        tmp_path / f"oe-negatives-v{VERSION - 1}-3000s-1000p-seed0.npz.bak",
+        tmp_path / f"my-oe-negatives-v{VERSION - 1}-3000s-1000p-seed0.npz",
+        tmp_path / "notes.npz",
+    ]
+    for path in stale + kept:
+        path.write_bytes(b"old")
+    folder_alike = tmp_path / f"oe-negatives-v{VERSION + 2}-1s-1p-seed0.npz"
+    folder_alike.mkdir()
+    make(tmp_path)
+    assert not any(path.exists() for path in stale)
+    assert all(path.read_bytes() == b"old" for path in kept) and folder_alike.is_dir()
+    assert cache_path(tmp_path, 10, 5, 0).exists()

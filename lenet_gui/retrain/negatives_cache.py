@@ -6,13 +6,15 @@ pairs of MNIST training digits side by side. Making 3,000 + 1,000 of them took 8
 shared 2-core machine (bench_retrain_scratch.py at load 2-5: 17.2 and 33.2 s), so they are
 made in parts (a run can be cancelled between two parts) and saved as an .npz named by the
 parameters and `VERSION`; later runs load it in 0.1 s. A cache that cannot be read, or that
-does not match, is ignored and made again.
+does not match, is ignored and made again. Writing one removes the caches of other VERSIONs
+(3.4 MB each, never read again): only files named exactly as `cache_path` names them.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +38,32 @@ FOLDER = "cache"  # under paths.user_data_dir()
 def cache_path(folder: str | os.PathLike, synthetic: int, pairs: int, seed: int) -> Path:
     """Where the negatives of these parameters are kept in `folder`."""
     return Path(folder) / f"oe-negatives-v{VERSION}-{synthetic}s-{pairs}p-seed{seed}.npz"
+
+
+# The names `cache_path` gives, of any VERSION: what `remove_stale` may remove, and only that.
+CACHE_NAME = re.compile(r"oe-negatives-v(\d+)-\d+s-\d+p-seed\d+\.npz")
+
+
+def remove_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove the caches of other VERSIONs from `folder`; returns those removed. Only regular
+    files whose whole name is one `cache_path` gives are touched; one that cannot be removed
+    is left (it is retried on the next write)."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = CACHE_NAME.fullmatch(entry.name)
+        if match is None or int(match.group(1)) == VERSION:
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
 
 
 def load_cached(path: Path, mnist_count: int) -> np.ndarray | None:
@@ -106,7 +134,8 @@ def outlier_negatives(
 
 
 def save_cached(path: Path, fields: np.ndarray, mnist_count: int) -> bool:
-    """Write the cache (atomic.write_atomically); False when it could not be written."""
+    """Write the cache (atomic.write_atomically) and remove stale ones (`remove_stale`);
+    False when it could not be written."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, fields=fields, meta=np.array([VERSION, mnist_count], np.int64))
     try:
@@ -114,4 +143,5 @@ def save_cached(path: Path, fields: np.ndarray, mnist_count: int) -> bool:
         write_atomically(path, lambda fh: fh.write(buffer.getvalue()))
     except OSError:
         return False
+    remove_stale(path.parent)
     return True
