@@ -3,6 +3,7 @@
 import numpy as np
 
 from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
+from lenet_gui.reading import verdict as verdict_module
 from lenet_gui.reading.inference import Prediction
 from lenet_gui.reading.verdict import decide
 from lenet_gui.ui.views.scores import PredictionPanel
@@ -40,3 +41,14 @@ def test_a_firm_reading_is_stated(qtbot):
     verdict, panel = shown(qtbot, np.eye(10)[7] * 10)
     assert verdict.kind == "digit" and panel.digit_label.text() == "7"
     assert panel.caption.text().endswith("% sure")
+
+
+def test_the_panel_explains_the_doubt_the_decision_gave(qtbot, monkeypatch):
+    """The panel reads why from the verdict (`Verdict.doubt`), not from the rule's constants:
+    with a stricter "close" rule the same 69% reading is unsure for its runner-up."""
+    monkeypatch.setattr(verdict_module, "UNSURE_RATIO", 0.01)
+    logits = np.zeros(10)
+    logits[7] = 3.0  # 69%, runner-up 3%: 3/69 is above 0.01
+    verdict, panel = shown(qtbot, logits)
+    assert verdict.doubt == "close"
+    assert panel.caption.text().startswith("Not sure: maybe 7 (69%)\nor ")

@@ -37,6 +37,9 @@ import numpy as np
 from ..preprocessing.preprocess import PreparedInput
 
 KINDS = ("digit", "unsure", "not a digit", "blank")
+# Why a reading is "unsure" (`Verdict.doubt`): a runner-up close to the top probability, or a
+# top probability too weak to state firmly.
+DOUBTS = ("close", "weak")
 
 # The runner-up has at least this share of the top probability: two close candidates.
 UNSURE_RATIO = 0.35
@@ -58,13 +61,16 @@ FALLBACK = {"temperature": 1.0, "reject_below": 0.5}
 class Verdict:
     """kind: one of KINDS; digit: the best digit for "digit" and "unsure", else None;
     probabilities: (10,) calibrated, None when blank; confidence: the top probability;
-    reason: one short sentence that explains the decision."""
+    reason: one short sentence that explains the decision; doubt: for "unsure", which rule made
+    it so (one of DOUBTS: "close" below UNSURE_RATIO, "weak" below FIRM_PROBABILITY), else None.
+    """
 
     kind: str
     digit: int | None
     probabilities: np.ndarray | None
     confidence: float
     reason: str
+    doubt: str | None = None
 
     @property
     def is_firm(self) -> bool:
@@ -121,8 +127,8 @@ def decide(
         return Verdict("not a digit", None, probs, top, reason)
     if probs[runner_up] >= UNSURE_RATIO * top:
         reason = f"{best} ({top:.2f}) or {runner_up} ({float(probs[runner_up]):.2f})"
-        return Verdict("unsure", best, probs, top, reason)
+        return Verdict("unsure", best, probs, top, reason, doubt="close")
     if top < FIRM_PROBABILITY:
         reason = f"{best} at {top:.2f}, below the {FIRM_PROBABILITY:.2f} a firm reading needs"
-        return Verdict("unsure", best, probs, top, reason)
+        return Verdict("unsure", best, probs, top, reason, doubt="weak")
     return Verdict("digit", best, probs, top, f"top probability {top:.2f}")

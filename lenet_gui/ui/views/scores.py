@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-from ...reading.verdict import FIRM_PROBABILITY, UNSURE_RATIO
+from ...reading.verdict import FIRM_PROBABILITY
 from .. import theme
 
 
@@ -216,7 +216,7 @@ class PredictionPanel(QWidget):
             runner_up = int(np.argsort(probs)[-2])
             second = (
                 f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
-                if probs[runner_up] >= UNSURE_RATIO * probs[digit]
+                if verdict.doubt == "close"
                 else f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
             )
             caption = f"Not sure: maybe {digit} ({100 * probs[digit]:.0f}%)\n{second}"
