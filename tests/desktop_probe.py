@@ -122,6 +122,7 @@ def main() -> int:
         "painted_low_contrast": [],
         "clipped": [],
         "sideways": [],
+        "canvas": [canvas.width(), canvas.height()],
         "explain": window.explain.dock.isVisible(),
         "heatmap_on_canvas": window.explain.overlay is not None
         and window.explain.overlay.is_showing(),

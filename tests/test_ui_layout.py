@@ -69,3 +69,10 @@ def test_explain_takes_the_maps_place_in_a_narrow_window_and_gives_it_back(windo
     QTest.keyClick(window.canvas, Qt.Key.Key_X)
     qtbot.waitUntil(lambda: not window.explain.dock.isVisible())
     assert maps.isVisible()
+
+
+def test_the_scores_column_is_never_narrower_than_its_bars(window, qtbot):
+    window.splitter.setSizes([10_000, 0, 0])  # the scores dragged to their narrowest
+    qtbot.wait(10)
+    panel, bars = window.prediction_panel, window.prediction_panel.bars
+    assert panel.rect().contains(bars.geometry())  # the percentages are not cut off

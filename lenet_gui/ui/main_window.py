@@ -66,6 +66,8 @@ log = logging.getLogger(__name__)
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
 MODEL_FILTER = "Checkpoints (*.pt *.pth);;All files (*)"
 BRUSH_STEPS = 200  # slider units per canvas side: 1 step = 0.5% of the side
+# Below this width for the canvas column (what Qt would leave it) the other columns give way.
+SMALL_CANVAS_COLUMN = 300
 # A number's tag per part, by its verdict: "unsure" gets "?", "not a digit" a cross (left out).
 _TAGS = {"digit": "{}", "unsure": "{}?", "not a digit": "\u2715"}
 
@@ -294,7 +296,8 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(maps_title)
         right_layout.addWidget(scroll, 1)
 
-        self.prediction_panel.setMinimumWidth(160)
+        # Never narrower than its bars and their percentages (160 px) with its margins.
+        self.prediction_panel.setMinimumWidth(self.prediction_panel.minimumSizeHint().width())
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         for widget, stretch in ((left, 5), (self.prediction_panel, 0), (right, 6)):
@@ -490,11 +493,21 @@ class MainWindow(QMainWindow):
             self._size_columns()
 
     def _size_columns(self) -> None:
-        """Make the canvas column as wide as the canvas can be tall, the maps get the rest."""
+        """Make the canvas column as wide as the canvas can be tall, the maps get the rest.
+
+        On a screen too narrow for the three columns' widths (640x480) Qt would shrink the
+        canvas column and the maps alike, leaving the canvas 216 px wide: there the scores and
+        the maps take their minimum widths (the maps scroll) and the canvas column the rest."""
         chrome = 150 + 120  # menu, tool and status bars, margins; the input stages below
         left = max(360, min(self.height() - chrome + 24, self.width() // 2))
         middle = 210
-        self.splitter.setSizes([left, middle, max(300, self.width() - left - middle)])
+        right = max(300, self.width() - left - middle)
+        if left * (self.width() - middle) / (left + right) < SMALL_CANVAS_COLUMN:
+            middle = self.prediction_panel.minimumWidth()
+            room = self.width() - 16 - 2 * self.splitter.handleWidth()  # less a scroll bar
+            left = max(0, min(SMALL_CANVAS_COLUMN, room - middle - 160))  # 160: the maps
+            right = room - left - middle  # the splitter keeps each column's minimum width
+        self.splitter.setSizes([left, middle, right])
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
