@@ -10,7 +10,7 @@ from lenet_gui import cli
 from lenet_gui.network.model import LeNet5
 from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
 from lenet_gui.reading.calibration import expected_calibration_error, fit_temperature, softmax
-from lenet_gui.reading.inference import classify_drawings
+from lenet_gui.reading.inference import Prediction, classify_drawings
 from lenet_gui.reading.verdict import FALLBACK, FIRM_PROBABILITY, Verdict, decide, rejector_settings
 from lenet_gui.retrain.checkpoint import load_checkpoint, save_checkpoint
 
@@ -30,6 +30,7 @@ def test_kinds_from_logits_with_a_rejector():
     close = decide(np.array([0, 0, 0, 5, 0, 0, 0, 0, 4.6, 0.0]), prepared, {"reject_below": 0.3})
     assert close.kind == "unsure" and close.digit == 3 and not close.is_firm
     assert close.doubt == "close" and firm.doubt is None and flat.doubt is None
+    assert Prediction(close.digit, close.probabilities, close).to_json()["doubt"] == "close"
     assert decide(None, None, rejector).kind == "blank"
 
 
@@ -82,6 +83,7 @@ def test_predict_json_gives_the_verdict(tmp_path, capsys):
         ("blank", None),
     ]
     assert len(lines[1]["probabilities"]) == 10  # still there for the curious
+    assert [line["doubt"] for line in lines] == [None, None, None]  # said for "unsure" only
     assert lines[2]["probabilities"] is None
     # a dot or a dash alone is no number: its part is "not a digit"
     assert lines[1]["number"] is None

@@ -33,11 +33,17 @@ class Prediction:
 
     def to_json(self) -> dict:
         """The `predict` command's JSON line: "digit" is null unless the verdict is "digit" or
-        "unsure"; "verdict" is one of verdict.KINDS."""
+        "unsure"; "verdict" is one of verdict.KINDS; "doubt" why an "unsure" one is (one of
+        verdict.DOUBTS), else null."""
         probs = (
             None if self.probabilities is None else [round(float(p), 6) for p in self.probabilities]
         )
-        return {"digit": self.verdict.digit, "probabilities": probs, "verdict": self.verdict.kind}
+        return {
+            "digit": self.verdict.digit,
+            "probabilities": probs,
+            "verdict": self.verdict.kind,
+            "doubt": self.verdict.doubt,
+        }
 
 
 NO_DIGIT = Prediction(None, None)
