@@ -173,6 +173,12 @@ def test_strokes_over_an_opened_image_undo_exactly(canvas, draw):
     assert np.array_equal(shown(canvas), reference(canvas))
 
 
+def test_at_most_max_checkpoints_are_kept_however_small_the_canvas(canvas, draw):
+    draw(canvas, strokes(45))
+    assert canvas._layer.checkpoint_counts() == [24, 30, 36, 42]  # the nearest the end
+    assert stroke_layer.MAX_CHECKPOINTS == 4
+
+
 def test_checkpoints_stay_within_their_memory_budget(canvas, draw, monkeypatch):
     one = canvas._layer_key().size
     monkeypatch.setattr(stroke_layer, "CHECKPOINT_BYTES", 2 * one.width() * one.height() * 4)

@@ -8,8 +8,8 @@ of them again on every undo held the window for a few hundred ms (issue 13). Two
   `CHECKPOINT_EVERY`. Undo and redo start from the nearest checkpoint (or from the image shown,
   when it holds a prefix of the new items) and paint at most `CHECKPOINT_EVERY` items.
   A checkpoint is a copy of the whole image (width x height x 4 bytes: 22 MB for the 2130x2607
-  canvas of a 4000x3000 window); they take at most `CHECKPOINT_BYTES` together, the ones farthest
-  from the current number of items going first.
+  canvas of a 4000x3000 window); at most `MAX_CHECKPOINTS` of them are kept, and at most
+  `CHECKPOINT_BYTES` together, the ones farthest from the current number of items going first.
 - Progressive rendering: when no checkpoint is near (a resize, a brush change: every stroke looks
   different), the new image is painted in slices of about `SLICE_SECONDS` per turn of the event
   loop, and until it is complete the canvas shows the last complete image (scaled to the new
@@ -31,6 +31,7 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 CHECKPOINT_EVERY = 24  # items between two checkpoints: an undo paints at most this many
 CHECKPOINT_BYTES = 96 * 2**20  # what the checkpoints may take together (at least one is kept)
+MAX_CHECKPOINTS = 4  # and at most this many, however small the canvas
 SLICE_SECONDS = 0.03  # painting per turn of the event loop in a progressive render
 
 Item = object  # a Stroke or a Picture of lenet_gui.preprocessing.strokes (compared by identity)
@@ -247,8 +248,9 @@ class StrokeLayer(QObject):
 
     @staticmethod
     def _room(image: QImage) -> int:
-        """How many checkpoints of this image's size fit in CHECKPOINT_BYTES (at least one)."""
-        return max(1, CHECKPOINT_BYTES // max(1, image.sizeInBytes()))
+        """How many checkpoints of this image's size are kept: 1 to MAX_CHECKPOINTS, within
+        CHECKPOINT_BYTES."""
+        return max(1, min(MAX_CHECKPOINTS, CHECKPOINT_BYTES // max(1, image.sizeInBytes())))
 
     def _maybe_checkpoint(self, key: LayerKey, items: tuple[Item, ...], image: QImage) -> None:
         """Keep a copy of `image` when it holds a multiple of CHECKPOINT_EVERY items; then
