@@ -333,3 +333,23 @@ def test_the_heatmap_legend_colours_are_readable_in_light_and_dark_themes(window
     assert len(colours) == 2
     for colour in colours:
         assert theme.contrast_ratio(QColor(colour), theme.background(legend)) >= 4.5
+
+
+def test_integrated_gradients_over_an_empty_canvas_load_captum_before_the_drawing(
+    window, monkeypatch
+):
+    """Choosing integrated gradients with nothing drawn loads Captum on the attribution thread
+    then, not in the first drawing (where the import would slow every move); occlusion does not
+    need it."""
+    from lenet_gui.explain import attribution
+
+    loads = []
+    monkeypatch.setattr(attribution, "load_captum", lambda: loads.append(time.monotonic()))
+    window.explain.toggle_action.trigger()
+    why = window.explain.panel.why
+    assert wait_until(lambda: window.explain.worker is not None and window.explain.worker.is_idle())
+    assert loads == []  # occlusion, the default
+    why.methods.button(1).click()  # integrated gradients, the canvas still empty
+    assert wait_until(lambda: len(loads) == 1)
+    assert wait_until(window.explain.worker.is_idle)
+    assert window.current_inspection() is None and why.attribution is None

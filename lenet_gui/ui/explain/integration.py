@@ -151,6 +151,9 @@ class ExplainController(QObject):
             self.panel.how.show_trace(None, None)
             self.panel.output.show_output(None, self._output_kind())
             self.overlay.set_content(None, None)
+            if self.heatmap_on() and loaded is not None:  # nothing to explain yet (and the
+                # window has started): the method's library loads now, not in the first drawing
+                self._attribution_worker().prepare(self.panel.why.method())
             return
         place = self._current_placement(inspection.prepared)
         if self._visible(OUTPUT):
@@ -181,19 +184,23 @@ class ExplainController(QObject):
             box = drawing_ink_box(canvas.drawing())
         return None if box is None else placement(prepared, box)
 
-    def _request_attribution(self, model, inspection, place) -> None:
+    def _attribution_worker(self):
         from .worker import AttributionWorker
 
         if self.worker is None:
             self.worker = AttributionWorker(self)
             self.worker.finished.connect(self._on_worker_finished)
             self.worker.failed.connect(self._on_worker_failed)
+        return self.worker
+
+    def _request_attribution(self, model, inspection, place) -> None:
         why = self.panel.why
         target, versus = why.choice(inspection.prediction.digit)
         self._key += 1
         self._placements = {self._key: place}
-        self.worker.request(self._key, model, inspection.prepared.network_input, target, versus,
-                            why.method())  # fmt: skip
+        self._attribution_worker().request(
+            self._key, model, inspection.prepared.network_input, target, versus, why.method()
+        )
 
     def _on_worker_finished(self, key, attribution) -> None:
         if key < self._shown_key or not self.heatmap_on():

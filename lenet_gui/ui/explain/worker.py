@@ -14,14 +14,16 @@ drawing, and a new heatmap every INTERVAL. A new request is first computed quick
 gradients with fewer steps, `attribution.attribute(quick=True)`); when no newer one has come by
 the end of the rest, the same request is computed in full and sent again under the same key.
 
-Integrated gradients are Captum's: the thread imports it before its first such computation
-(about a second, `attribution.load_captum`), so the first gradient heatmap of a session comes
-that much later, and the import is not counted in the computation's duration (it would set a
-long rest).
+Integrated gradients are Captum's: the thread imports it (about a second, `attribution.
+load_captum`) when the Why tab shows that method over an empty canvas (`prepare`), else before
+its first such computation; the import holds Python's lock most of that time, so it is better
+done before the user draws. It is not counted in a computation's duration (it would set a long
+rest).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -45,6 +47,7 @@ class AttributionWorker(QObject):
         self._refine = None  # the last request, computed quickly: to compute in full
         self._stopped = False
         self._busy = False
+        self._prepare = None  # a method whose library to load before any request comes
         self._thread = threading.Thread(target=self._run, name="attribution", daemon=True)
         self._thread.start()
 
@@ -54,9 +57,21 @@ class AttributionWorker(QObject):
             self._pending = (key, model, network_input, target, versus, method)
             self._condition.notify()
 
+    def prepare(self, method: str) -> None:
+        """Load what `method` needs (Captum, for integrated gradients) now, while there is
+        nothing to explain: not while the user draws, where the import would slow the window."""
+        with self._condition:
+            self._prepare = method
+            self._condition.notify()
+
     def is_idle(self) -> bool:
         with self._condition:
-            return self._pending is None and self._refine is None and not self._busy
+            return (
+                self._pending is None
+                and self._refine is None
+                and self._prepare is None
+                and not self._busy
+            )
 
     def stop(self, timeout: float = 2.0) -> None:
         """Ask the thread to end after the current computation and wait for it (bounded)."""
@@ -71,14 +86,27 @@ class AttributionWorker(QObject):
 
         while True:
             with self._condition:
-                while self._pending is None and self._refine is None and not self._stopped:
+                while (
+                    self._pending is None
+                    and self._refine is None
+                    and self._prepare is None
+                    and not self._stopped
+                ):
                     self._condition.wait()
                 if self._stopped:
                     return
+                prepare, self._prepare = self._prepare, None  # a request loads it anyway
                 quick = self._pending is not None  # a new request: quickly first
                 request = self._pending if quick else self._refine
                 self._pending = self._refine = None
                 self._busy = True
+            if request is None:  # nothing to explain yet: only load what `prepare` needs
+                if prepare in CAPTUM_METHODS:
+                    with contextlib.suppress(ImportError):  # said when a map is asked for
+                        load_captum()
+                with self._condition:
+                    self._busy = False
+                continue
             key, model, network_input, target, versus, method = request
             started = time.perf_counter()
             try:
