@@ -4,6 +4,7 @@ placement by centre of mass and the even stroke width."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 
@@ -12,6 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lenet_gui.network.fused_trunk import training_scores
 from lenet_gui.network.model import LeNet5, LeNet5Config
 from lenet_gui.preprocessing.preprocess import (
     STROKE_WIDTH_FRACTION,
@@ -25,6 +27,7 @@ from lenet_gui.training.train import (
     WeightAverage,
     _elastic_basis,
     add_style_strokes,
+    outlier_loss,
     training_loss,
     warmup_cosine,
     warp_grid,
@@ -185,3 +188,25 @@ def test_the_warp_grid_is_affine_grid_plus_the_interpolated_lattice():
     elastic = (lattice.reshape(10, 16) @ _elastic_basis(32, torch.device("cpu"))).view(5, 2, 32, 32)
     expected = affine + elastic.permute(0, 2, 3, 1)
     assert torch.allclose(warp_grid(theta, lattice, 32), expected, atol=1e-6)
+
+
+def test_the_batch_and_its_outliers_in_one_pass_give_what_two_passes_give():
+    """`train` runs a batch and its outlier-exposure non-digits through the network together:
+    the loss and every gradient are those of the two passes, to rounding."""
+    torch.manual_seed(0)
+    model = LeNet5()
+    reference = copy.deepcopy(model)
+    x, outliers = torch.randn(8, 1, 32, 32), torch.randn(4, 1, 32, 32)
+    y = torch.arange(8) % 10
+    config = TrainConfig()
+    scores = training_scores(model, torch.cat([x, outliers]))
+    one = training_loss(model, scores[:8], y, config) + 0.5 * outlier_loss(scores[8:])
+    two = training_loss(reference, training_scores(reference, x), y, config)
+    two = two + 0.5 * outlier_loss(training_scores(reference, outliers))
+    assert torch.allclose(one, two, atol=1e-6)
+    one.backward()
+    two.backward()
+    for (name, p), q in zip(model.named_parameters(), reference.parameters(), strict=True):
+        assert torch.allclose(p.grad, q.grad, atol=1e-6, rtol=1e-4), name
+    uniform = torch.full((4, 10), 0.1)
+    assert torch.allclose(outlier_loss(scores[8:]), F.cross_entropy(scores[8:], uniform))

@@ -275,9 +275,12 @@ def train(
                 return TrainResult(
                     False, epoch - 1, time.perf_counter() - start, loss_value, val_accuracy
                 )
-            loss = training_loss(model, training_scores(model, x), y, config)
-            if outliers is not None:
-                loss = loss + config.outlier_weight * outlier_loss(model, outliers)
+            if outliers is None:
+                loss = training_loss(model, training_scores(model, x), y, config)
+            else:  # the batch and its outliers in one pass: one step's fixed costs, not two's
+                scores = training_scores(model, torch.cat([x, outliers]))
+                loss = training_loss(model, scores[: len(y)], y, config)
+                loss = loss + config.outlier_weight * outlier_loss(scores[len(y) :])
             optimizer.zero_grad()
             loss.backward()
             done = (epoch - 1) * steps + step - 1  # steps before this one
@@ -436,10 +439,10 @@ def training_loss(
     return F.cross_entropy(scores, labels, label_smoothing=config.label_smoothing)
 
 
-def outlier_loss(model: LeNet5, outliers: torch.Tensor) -> torch.Tensor:
-    """Outlier exposure: cross-entropy between the output on a batch of (augmented) non-digits,
-    network input (N, 1, 32, 32), and the uniform distribution (Hendrycks et al. 2019, eq. 1)."""
-    return -F.log_softmax(training_scores(model, outliers), 1).mean(1).mean()
+def outlier_loss(scores: torch.Tensor) -> torch.Tensor:
+    """Outlier exposure: cross-entropy between the scores (N, 10) of a batch of (augmented)
+    non-digits and the uniform distribution (Hendrycks et al. 2019, eq. 1)."""
+    return -F.log_softmax(scores, 1).mean(1).mean()
 
 
 def rbf_loss(scores: torch.Tensor, labels: torch.Tensor, j: float) -> torch.Tensor:
