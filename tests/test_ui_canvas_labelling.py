@@ -104,6 +104,7 @@ def test_undo_right_after_labelling_takes_the_sample_back_and_redo_saves_it_agai
     assert not window.canvas.drawing().is_blank and "Took back the 7" in bar.message.text()
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, ctrl | Qt.KeyboardModifier.ShiftModifier)
     assert [s.label for s in bar.store.samples()] == [4, 7] and window.canvas.drawing().is_blank
+    assert "Saved the 7 again (2 samples in all)" in bar.message.text()
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, ctrl)
     QTest.keyClick(window.canvas, Qt.Key.Key_1)  # the right key
     assert [s.label for s in bar.store.samples()] == [4, 1]

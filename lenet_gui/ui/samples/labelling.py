@@ -170,24 +170,30 @@ class LabellingBar(QToolBar):
         """Remove these just-stored samples again (Undo after labelling); the file is rewritten
         atomically and every other sample kept (`SampleStore.delete`). False, with a message,
         when the file cannot be changed."""
-        try:
-            self.store.delete(sample.id for sample in samples)
-        except OSError as exc:
-            self._say(f"Could not take back {_named(samples)}: {exc.strerror or exc}")
-            return False
-        total = int(self.store.counts_by_label().sum())
-        self._say(f"Took back {_named(samples)} ({plural(total, 'sample')} in all)")
-        return True
+        return self._change_store(
+            lambda: self.store.delete(sample.id for sample in samples),
+            f"Could not take back {_named(samples)}",
+            f"Took back {_named(samples)}",
+        )
 
     def store_again(self, samples: list[Sample]) -> bool:
         """Store samples taken back, as they were (same ids): Redo after an Undo of labelling."""
+        return self._change_store(
+            lambda: self.store.append(samples),
+            f"Could not save {_named(samples)} again",
+            f"Saved {_named(samples)} again",
+        )
+
+    def _change_store(self, change, failed: str, done: str) -> bool:
+        """Run `change` on the store and say `done` with the new total, or `failed` with the
+        OSError's reason (then False: the store is as it was)."""
         try:
-            self.store.append(samples)
+            change()
         except OSError as exc:
-            self._say(f"Could not save {_named(samples)} again: {exc.strerror or exc}")
+            self._say(f"{failed}: {exc.strerror or exc}")
             return False
         total = int(self.store.counts_by_label().sum())
-        self._say(f"Saved {_named(samples)} again ({plural(total, 'sample')} in all)")
+        self._say(f"{done} ({plural(total, 'sample')} in all)")
         return True
 
     def show_total(self) -> None:
