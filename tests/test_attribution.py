@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -5,7 +6,12 @@ import pytest
 import torch
 
 from lenet_gui import cli
-from lenet_gui.explain.attribution import attribute, integrated_gradients, occlusion
+from lenet_gui.explain.attribution import (
+    attribute,
+    completeness_gap,
+    integrated_gradients,
+    occlusion,
+)
 from lenet_gui.preprocessing.preprocess import BACKGROUND_VALUE, Drawing, prepare_drawing
 
 SEVEN = Drawing(280, 280, (((60, 60), (220, 60), (120, 240)),))
@@ -32,6 +38,10 @@ def test_integrated_gradients_add_up_to_the_score_change(bundled_model, seven_in
     assert float(a.map.sum()) == pytest.approx(change, rel=0.02)
     assert a.explained_score == pytest.approx(objective(model, seven_input, 7, versus), abs=1e-4)
     assert (a.map[seven_input[0] <= BACKGROUND_VALUE + 1e-6] == 0).all()  # paper: no credit
+    gap = abs(float(a.map.sum()) - change) / abs(change)
+    assert completeness_gap(model, a) == pytest.approx(gap, abs=1e-5) and gap < 0.02
+    halved = dataclasses.replace(a, map=a.map / 2)  # a map that adds up to half the change
+    assert completeness_gap(model, halved) == pytest.approx(0.5, abs=0.02)
 
 
 def test_occlusion_is_the_score_drop_where_a_patch_covers_the_ink(bundled_model, seven_input):

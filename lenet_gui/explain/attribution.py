@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -184,6 +185,20 @@ def integrated_gradients(
         x, baselines=BACKGROUND_VALUE, n_steps=steps, method=GRADIENT_RULE
     )
     return Attribution("gradient", target, versus, scores.numpy(), result[0, 0].detach().numpy())
+
+
+def completeness_gap(model: LeNet5, attribution: Attribution) -> float:
+    """How far an integrated-gradients map is from adding up to what it explains:
+    |map sum - (explained score - the blank input's)| / |that score change| (Sundararajan,
+    Taly & Yan 2017, section 3, "completeness"; 0 for an exact path integral). inf when the
+    score does not change along the path. The self-test and bench_attribution.py report it."""
+    blank = torch.full((1, 1, 32, 32), BACKGROUND_VALUE)
+    with torch.no_grad():
+        blank_score = float(_objective(model(blank), attribution.target, attribution.versus)[0])
+    change = attribution.explained_score - blank_score
+    if change == 0:
+        return math.inf
+    return abs(float(attribution.map.sum()) - change) / abs(change)
 
 
 def attribute(
