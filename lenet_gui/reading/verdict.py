@@ -62,7 +62,8 @@ class Verdict:
     """kind: one of KINDS; digit: the best digit for "digit" and "unsure", else None;
     probabilities: (10,) calibrated, None when blank; confidence: the top probability;
     reason: one short sentence that explains the decision; doubt: for "unsure", which rule made
-    it so (one of DOUBTS: "close" below UNSURE_RATIO, "weak" below FIRM_PROBABILITY), else None.
+    it so (one of DOUBTS: "close", the runner-up at UNSURE_RATIO of the top or more; "weak", the
+    top below FIRM_PROBABILITY), else None.
     """
 
     kind: str
