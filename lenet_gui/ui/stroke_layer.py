@@ -187,11 +187,6 @@ class StrokeLayer(QObject):
         self._maybe_checkpoint(key, items, shown.image)
         return True
 
-    def finish(self) -> None:
-        """Complete a progressive render now (e.g. to save the image)."""
-        if self._job is not None:
-            self._finish_now()
-
     # -- internals ---------------------------------------------------------------------------
 
     def _best_start(self, key: LayerKey, items: tuple[Item, ...]) -> _Rendered | None:
