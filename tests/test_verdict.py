@@ -178,7 +178,8 @@ def shape_drawing(name: str) -> Drawing:
 STILL_FIRM = {
     "letter A": "known: read as 4 (97%) by the bundled model",
     "letter B": "known: read as 8 (99%); B is among the data's confusable letters (a person "
-    "may read a handwritten B as 8), so it is not a training negative",
+    "may read a handwritten B as 8), so the bundled model had no B among its training negatives "
+    "(the synthetic capital letters added since have one)",
 }
 
 
