@@ -3,7 +3,8 @@
 Prints, for a checkpoint (default: the bundled model):
 - the share of non-confusable pen non-digits given a firm digit (verdict "digit"), by writer
   split: train writers were used as negatives, dev writers fitted the temperature and threshold,
-  held-out writers were never used (the figure that counts);
+  held-out writers were never used (the figure that counts); and what the verdict says of the
+  held-out writers' ("not a digit", "unsure" with a guess, a firm digit);
 - pen digits read right (verdict digit = label, firm or unsure), read right firmly, and the
   network's plain accuracy (argmax), by writer split and on all dev pen digits (the held-out
   writers' figure is the one that counts: a model trained with `--train-pen` saw the train
@@ -304,7 +305,13 @@ def main() -> None:
         print(f"  {split:<9} writers: {percent(firm)} of {chosen.sum()}")
     confusable = ~scored
     print(f"  (confusable, not scored: {percent((chars.kinds[confusable] == 'digit').mean())})")
-    held = scored & (chars.splits == SPLITS[2]) & (chars.kinds == "digit")
+    held_out = scored & (chars.splits == SPLITS[2])
+    shares = ", ".join(
+        f"{kind} {percent((chars.kinds[held_out] == kind).mean())}"
+        for kind in ("not a digit", "unsure", "digit")
+    )
+    print(f"  held-out, what the verdict says: {shares}")
+    held = held_out & (chars.kinds == "digit")
     firm = Counter(f"{characters[i].label}->{chars.digits[i]}" for i in np.flatnonzero(held))
     print(f"  held-out, most often: {', '.join(f'{k} ({n})' for k, n in firm.most_common(8))}")
 

@@ -42,6 +42,21 @@ def test_bundled_checkpoint_reads_pen_drawn_digits(bundled):
     assert stored["pen_dev_accuracy"] == pytest.approx(everyone, abs=1e-4)
 
 
+def test_the_held_out_writers_digits_get_their_digit_from_the_verdict(bundled):
+    """Issue 8's target, as a user sees it: the verdict ("digit" or "unsure") names the digit
+    written for at least 98% of the held-out writers' pen digits (the same reading as
+    bench_reject.py's "read right"); "not a digit" is said of at most 1% of them."""
+    import numpy as np
+
+    from lenet_gui.retrain.rejection import read_pen_digits
+
+    held_out = held_out_digits(load_pen_digits(pen_digits_file()))
+    readings = read_pen_digits(bundled.model, held_out)
+    labels = np.array([d.label for d in held_out])
+    assert (readings.digits == labels).mean() >= 0.98
+    assert (readings.kinds == "not a digit").mean() <= 0.01
+
+
 def test_bundled_checkpoint_was_trained_on_mnist_and_the_train_writers_pen_digits(bundled):
     """`train` records what it trained on: MNIST's 60,000 training images, eight placements of
     each TRAIN writer's pen digits (so no dev or held-out writer's digit; `--pen-placements 8`)

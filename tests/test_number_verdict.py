@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
-from lenet_gui.reading.number_verdict import number_verdicts, threshold_in_number
+from lenet_gui.reading.number_verdict import lowered, number_verdicts, threshold_in_number
 from lenet_gui.reading.verdict import decide
 
 REJECTOR = {"temperature": 1.0, "reject_below": 0.8}
@@ -52,9 +52,24 @@ def test_alone_or_without_a_firm_digit_the_verdicts_are_those_alone():
     assert number_verdicts([], [], REJECTOR) == []
 
 
-def test_the_threshold_in_a_number_lowers_the_log_odds_by_the_prior_odds():
-    assert threshold_in_number(0.5, odds=9.0) == pytest.approx(0.1)
-    assert threshold_in_number(0.9, odds=9.0) == pytest.approx(0.5)
-    assert threshold_in_number(0.8493, odds=9.0) == pytest.approx(0.385, abs=1e-3)
-    assert threshold_in_number(0.5485, odds=3.0) == pytest.approx(0.288, abs=1e-3)
-    assert threshold_in_number(0.8, odds=1.0) == pytest.approx(0.8)
+def test_lowering_a_threshold_takes_the_log_odds_of_the_prior_odds_off_it():
+    assert lowered(0.5, odds=9.0) == pytest.approx(0.1)
+    assert lowered(0.9, odds=9.0) == pytest.approx(0.5)
+    assert lowered(0.8493, odds=9.0) == pytest.approx(0.385, abs=1e-3)
+    assert lowered(0.8, odds=1.0) == pytest.approx(0.8)
+
+
+def test_in_a_number_the_general_threshold_is_lowered_and_a_lower_own_one_kept():
+    assert threshold_in_number(0.5485, odds=3.0) == pytest.approx(0.25)  # 0.5 lowered by log 3
+    assert threshold_in_number(0.5, odds=3.0) == pytest.approx(0.25)
+    assert threshold_in_number(0.2, odds=3.0) == pytest.approx(0.2)  # never stricter than alone
+    assert threshold_in_number(0.8, odds=1.0) == pytest.approx(0.5)
+
+
+def test_a_model_with_a_lenient_threshold_reads_a_number_as_its_parts_alone():
+    lenient = {"temperature": 1.0, "reject_below": 0.2}
+    tops = [0.99, 0.19, 0.3, 0.95]
+    alone = [decide(logits_with_top(i, t), SEVEN, lenient) for i, t in enumerate(tops)]
+    judged = number_verdicts(alone, [SEVEN] * len(tops), lenient)
+    assert [v.kind for v in alone] == ["digit", "not a digit", "unsure", "digit"]
+    assert judged == alone

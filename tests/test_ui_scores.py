@@ -37,6 +37,15 @@ def test_a_likely_but_not_firm_reading_says_what_a_firm_one_needs(qtbot):
     assert panel.caption.text() == "Not sure: maybe 7 (69%)\n(a firm reading needs 90%)"
 
 
+def test_a_reading_more_likely_wrong_than_right_may_be_no_digit_at_all(qtbot):
+    logits = np.zeros(10)
+    logits[4] = 1.8  # 40%, runner-up 7%: above the threshold (0.3), below even odds
+    verdict, panel = shown(qtbot, logits)
+    assert verdict.kind == "unsure" and verdict.doubt == "weak"
+    assert panel.digit_label.text() == "4?"
+    assert panel.caption.text() == "Not sure: maybe 4 (40%)\nor not a digit at all"
+
+
 def test_a_firm_reading_is_stated(qtbot):
     verdict, panel = shown(qtbot, np.eye(10)[7] * 10)
     assert verdict.kind == "digit" and panel.digit_label.text() == "7"

@@ -174,24 +174,7 @@ def shape_drawing(name: str) -> Drawing:
     return Drawing(280, 280, strokes)
 
 
-# Shapes the bundled model still gives a firm digit (README, "Photos, scans and not a digit").
-STILL_FIRM = {
-    "letter A": "known: read as 4 (97%) by the bundled model",
-    "letter B": "known: read as 8 (99%); B is among the data's confusable letters (a person "
-    "may read a handwritten B as 8), so the bundled model had no B among its training negatives "
-    "(the synthetic capital letters added since have one)",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=STILL_FIRM[name]))
-        if name in STILL_FIRM
-        else name
-        for name in sorted(SHAPES)
-    ],
-)
+@pytest.mark.parametrize("name", sorted(SHAPES))
 def test_drawn_shapes_get_no_firm_digit_from_the_bundled_model(name, bundled_model):
     verdict = classify_drawings(bundled_model.model, [shape_drawing(name)])[0].verdict
     assert verdict.kind != "digit", f"{name}: {verdict.digit} ({verdict.confidence:.2f})"

@@ -214,11 +214,12 @@ class PredictionPanel(QWidget):
             return
         if prediction.unsure:
             runner_up = int(np.argsort(probs)[-2])
-            second = (
-                f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
-                if verdict.doubt == "close"
-                else f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
-            )
+            if verdict.doubt == "close":
+                second = f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
+            elif probs[digit] < 0.5:  # calibrated: more likely wrong than right
+                second = "or not a digit at all"
+            else:
+                second = f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
             caption = f"Not sure: maybe {digit} ({100 * probs[digit]:.0f}%)\n{second}"
             self._set(f"{digit}?", "unsure", caption)
         else:
