@@ -16,7 +16,8 @@ Prints, for a checkpoint (default: the bundled model):
   each in place of the verdict's top probability with the same shape and unsure rules, its
   threshold keeping the same share of the dev writers' digits: held-out writers' non-digits given a
   firm digit and pen digits read right, over `--placements` canvas placements of each drawing, with
-  a writer-level bootstrap interval of the difference from the verdict's statistic; feature-space
+  a writer-level bootstrap interval of the difference from the verdict's statistic (and of the
+  verdict's own figures); feature-space
   statistics are fitted on MNIST train and the train writers' pen digits only;
 - the verdict on each drawn shape and photo/scan case of issue 8 (made by the tests).
 
@@ -57,6 +58,7 @@ from lenet_gui.retrain.reject_statistics import (  # noqa: E402
     top_probability,
 )
 from lenet_gui.retrain.rejection import (  # noqa: E402
+    KEEP_DIGITS,
     SPLITS,
     load_pen_characters,
     read_pen_characters,
@@ -215,11 +217,13 @@ def compare_statistics(model, digits, characters, pen, chars, placements, seed) 
             row += f"  {percent(firm[held_chars].mean())} /{percent(right[held].mean())}"
         print(f"  {name:<46}{row}")
 
-    print("\nkeeping 99% of the dev digits: the difference from the verdict's statistic in points,")
-    print(f"with a 95% interval ({BOOTSTRAP} resamples of the held-out writers, paired); 'best':")
-    print("the fewest non-digits given a firm digit at any threshold whose held-out read right is")
-    print("at least the verdict's (chosen ON the held-out writers: the most it could gain)")
-    base_firm, base_right = figures(verdicts, 0.99)
+    keep = KEEP_DIGITS
+    print(f"\nkeeping {keep:.1%} of the dev digits (the verdict's share): the difference from the")
+    print(f"verdict's statistic in points, with a 95% interval ({BOOTSTRAP} resamples of the")
+    print("held-out writers, paired); 'best': the fewest non-digits given a firm digit at any")
+    print("threshold whose held-out read right is at least the verdict's (chosen ON the held-out")
+    print("writers: the most it could gain)")
+    base_firm, base_right = figures(verdicts, keep)
     rng = np.random.default_rng(seed)
     writers = np.unique(np.concatenate([pen.writers[held], chars.writers[held_chars]]))
     pen_rows = {w: np.flatnonzero(held & (pen.writers == w)) for w in writers}
@@ -230,8 +234,13 @@ def compare_statistics(model, digits, characters, pen, chars, placements, seed) 
         for s in samples
     ]
     goal = base_right[held].mean()
+    print(
+        f"  the verdict's statistic itself: non-digits given a firm digit "
+        f"{interval([base_firm[c].mean() for _, c in samples], sign='')}, read right "
+        f"{interval([base_right[p].mean() for p, _ in samples], sign='')}"
+    )
     for name in scores:
-        firm, right = figures(name, 0.99)
+        firm, right = figures(name, keep)
         d_firm = [(firm[c].mean() - base_firm[c].mean()) for _, c in samples]
         d_right = [(right[p].mean() - base_right[p].mean()) for p, _ in samples]
         best = min(
@@ -248,9 +257,11 @@ def compare_statistics(model, digits, characters, pen, chars, placements, seed) 
         )
 
 
-def interval(values) -> str:
+def interval(values, sign: str = "+") -> str:
+    """Mean and 95% interval of bootstrap values, in percent (points with sign "+")."""
     low, high = np.quantile(values, [0.025, 0.975])
-    return f"{100 * np.mean(values):+5.2f} [{100 * low:+5.2f}, {100 * high:+5.2f}]"
+    f = f"{sign}5.2f"
+    return f"{100 * np.mean(values):{f}} [{100 * low:{f}}, {100 * high:{f}}]"
 
 
 def percent(x: float) -> str:
