@@ -13,12 +13,8 @@ the two alternated in one process on the shared machine; about 1.3 ms of it is t
   fastest at for that call: C3's input gradient in NCHW, its weight gradient in channels_last
   (1.1 ms and 0.5 ms here, against 1.7 ms and 1.1 ms the other way round), C1's weight gradient
   in NCHW and no input gradient unless the input needs one;
-- on the CPU, C1 and S2 run with the batch as the last dimension (`c1_batch_last`): C1 is then
-  one batched matrix product over its output rows, forward and weight gradient (0.3 and 0.4 ms
-  against 1.0 ms each for oneDNN, which pads the 6 maps to 16 and copies them into and out of
-  its blocked layout on every call), and S2's sums are two additions over contiguous rows; a
-  step took 13-15% less CPU (6.9 against 7.9 ms, alternated in one process). Other devices
-  keep the convolutions (`_batch_last`);
+- on the CPU the whole trunk runs with the batch last instead (`batch_last.py`), its
+  convolutions as batched matrix products: faster than oneDNN at LeNet-5's few maps;
 - C3's partial connection table is kept as it is in `model.PartialConv2d`: the 60 kernels
   scattered into a dense 16x6 kernel for one convolution (convolutions grouped by the table's
   patterns measured about 50 times slower with oneDNN).
@@ -35,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
+from .batch_last import BatchLastTrunk
 from .model import A, S
 
 _convolution_backward = torch.ops.aten.convolution_backward
@@ -42,9 +39,11 @@ _tanh_backward = torch.ops.aten.tanh_backward  # g * (1 - t^2), broadcasting g
 
 
 def training_scores(model, x: torch.Tensor) -> torch.Tensor:
-    """`model(x)` (a `model.LeNet5`, x (N, 1, 32, 32)) through `LeNetTrunk`: the same scores,
-    (N, 10), computed faster when gradients are wanted."""
-    f6 = LeNetTrunk.apply(
+    """`model(x)` (a `model.LeNet5`, x (N, 1, 32, 32)) through `batch_last.BatchLastTrunk` on
+    the CPU, `LeNetTrunk` elsewhere: the same scores, (N, 10), computed faster when gradients
+    are wanted."""
+    trunk = BatchLastTrunk if _batch_last(x) else LeNetTrunk
+    f6 = trunk.apply(
         x,
         model.c3.dense_index,
         A,
@@ -63,6 +62,13 @@ def training_scores(model, x: torch.Tensor) -> torch.Tensor:
         model.f6.bias,
     )
     return model.output(f6)
+
+
+def _batch_last(x: torch.Tensor) -> bool:
+    """Whether the trunk runs with the batch last (`batch_last`): on the CPU, where a training
+    step took 20% less CPU that way (6.4 against 8.1 ms, batch 128, one thread, alternated in
+    one process). On a GPU the convolutions here stay (cuDNN has no padding to undo)."""
+    return x.device.type == "cpu"
 
 
 @functools.cache
@@ -89,68 +95,6 @@ def unpool(u: torch.Tensor) -> torch.Tensor:
     n, c, h, w = u.shape
     spread = _pair_sum_matrix(2 * w, u.dtype, u.device).t()  # (w, 4w)
     return u.contiguous().view(n * c * h, w).mm(spread).view(n, c, 2 * h, 2 * w)
-
-
-def _batch_last(x: torch.Tensor) -> bool:
-    """Whether C1 and S2 run with the batch last (`c1_batch_last`): on the CPU."""
-    return x.device.type == "cpu"
-
-
-def row_windows(x: torch.Tensor, k: int) -> torch.Tensor:
-    """x (N, 1, H, W) -> (H, k, W - k + 1, N), [r, c, j, n] = x[n, 0, r, j + c]: each image
-    row cut into the k overlapping windows a kernel row reads, the batch last (k times x)."""
-    n, _, h, w = x.shape
-    columns = x.reshape(n, h * w).t().contiguous()  # (H * W, N)
-    return columns.as_strided((h, k, w - k + 1, n), (w * n, n, n, 1)).contiguous()
-
-
-def _patches(windows: torch.Tensor) -> torch.Tensor:
-    """(H, k, Wo, N) row windows -> (Ho, k*k, Wo*N), a view: for output row i, the input
-    under kernel tap (r, c) at every output column and image (im2col, without a copy)."""
-    h, k, wo, n = windows.shape
-    return windows.as_strided((h - k + 1, k * k, wo * n), (k * wo * n, wo * n, 1))
-
-
-def c1_batch_last(windows: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor):
-    """A valid convolution of one-channel images given as `row_windows`, (H, k, Wo, N), with
-    `kernel` (C, 1, k, k) plus `bias` (C,): (Ho, C, Wo, N), the batch last.
-
-    One batched matrix product over the output rows, (C, k*k) times the patches of that row:
-    the same sums as `F.conv2d`. For C1 on the CPU it is faster than oneDNN (0.3 ms
-    against 1.0 ms, batch 128, one thread, measured here), which pads its 6 maps to 16 and
-    copies them in and out of its blocked layout.
-    """
-    h, k, wo, n = windows.shape
-    maps = kernel.shape[0]
-    weights = kernel.reshape(1, maps, k * k).expand(h - k + 1, maps, k * k)
-    out = torch.baddbmm(bias.view(1, maps, 1), weights, _patches(windows))
-    return out.view(h - k + 1, maps, wo, n)
-
-
-def c1_batch_last_weight_grads(dz: torch.Tensor, windows: torch.Tensor, kernel_shape):
-    """The gradients of `c1_batch_last`'s kernel and bias, given the gradient dz (Ho, C, Wo,
-    N) of its output: one batched matrix product over the output rows, summed."""
-    ho, maps, wo, n = dz.shape
-    grad_k = torch.bmm(dz.view(ho, maps, wo * n), _patches(windows).transpose(1, 2)).sum(0)
-    return grad_k.view(kernel_shape), dz.sum((0, 2, 3))
-
-
-def pool_batch_last(t: torch.Tensor) -> torch.Tensor:
-    """(H, C, W, N) -> (H/2, C, W/2, N): the sum of each 2x2 block, the batch last."""
-    h, c, w, n = t.shape
-    rows = t.view(h // 2, 2, c * w * n)
-    rows = rows[:, 0] + rows[:, 1]
-    columns = rows.view(h // 2, c, w // 2, 2, n)
-    return columns[:, :, :, 0] + columns[:, :, :, 1]
-
-
-def unpool_batch_last(u: torch.Tensor, blocks: bool = False) -> torch.Tensor:
-    """(H, C, W, N) seen as (H, 1, C, W, 1, N), each value standing for its 2x2 block when
-    broadcast against `blocks=True`'s view of a (2H, C, 2W, N) map, (H, 2, C, W, 2, N)."""
-    h, c, w, n = u.shape
-    if blocks:
-        return u.view(h // 2, 2, c, w // 2, 2, n)
-    return u.view(h, 1, c, w, 1, n)
 
 
 def _convolution_grads(grad, x, weight, input_grad: bool, weight_layout):
@@ -181,17 +125,9 @@ class LeNetTrunk(torch.autograd.Function):
         sa = s * a
         x = x.contiguous()
         k1 = w1.contiguous() * s
-        windows = None
-        if _batch_last(x):
-            windows = row_windows(x, k1.shape[-1])
-            t1 = c1_batch_last(windows, k1, b1 * s).tanh_()  # (28, 6, 28, N)
-            s2 = pool_batch_last(t1)  # (14, 6, 14, N)
-            t2 = torch.addcmul(b2.view(1, -1, 1, 1) * s, s2, (w2 * sa).view(1, -1, 1, 1))
-            t2 = t2.tanh_().permute(3, 1, 0, 2).contiguous()  # (N, 6, 14, 14)
-        else:
-            t1 = F.conv2d(x, k1, b1 * s).tanh_()  # (N, 6, 28, 28)
-            s2 = pool(t1)  # (N, 6, 14, 14)
-            t2 = torch.addcmul(_per_map(b2 * s), s2, _per_map(w2 * sa)).tanh_()
+        t1 = F.conv2d(x, k1, b1 * s).tanh_()  # (N, 6, 28, 28)
+        s2 = pool(t1)  # (N, 6, 14, 14)
+        t2 = torch.addcmul(_per_map(b2 * s), s2, _per_map(w2 * sa)).tanh_()
         maps_out, maps_in = b3.shape[0], s2.shape[1]
         k3 = w3.new_zeros(maps_out * maps_in, *w3.shape[1:]).index_copy_(0, index, w3)
         k3 = k3.view(maps_out, maps_in, *w3.shape[1:]).mul_(sa)
@@ -203,7 +139,6 @@ class LeNetTrunk(torch.autograd.Function):
         k6 = w6 * sa
         t6 = torch.addmm(b6 * s, t5, k6.t()).tanh_()  # (N, 84)
         ctx.save_for_backward(x, index, k1, t1, s2, t2, k3, t3, s4, t4, t5, t6, w2, w4, k5, k6)
-        ctx.windows = windows
         ctx.constants = (a, s, w3.shape, w5.shape)
         return t6 * a
 
@@ -226,23 +161,11 @@ class LeNetTrunk(torch.autograd.Function):
         dt2, grad_k3, grad_b3 = _convolution_grads(dz3, t2, k3, True, torch.channels_last)
         grad_w3 = grad_k3.reshape(-1, *w3_shape[1:]).index_select(0, index).mul_(sa)
         dz2 = _tanh_backward(dt2, t2)
-        if ctx.windows is not None:  # S2 and C1 with the batch last (see `c1_batch_last`)
-            dz2 = dz2.permute(2, 1, 3, 0).contiguous()  # (14, 6, 14, N)
-            grad_w2, grad_b2 = (dz2 * s2).sum((0, 2, 3)).mul_(sa), dz2.sum((0, 2, 3)).mul_(s)
-            g = dz2 * (w2 * sa).view(1, -1, 1, 1)
-            dz1 = _tanh_backward(unpool_batch_last(g), unpool_batch_last(t1, True))
-            dz1 = dz1.view(t1.shape)  # (28, 6, 28, N)
-            grad_w1, grad_b1 = c1_batch_last_weight_grads(dz1, ctx.windows, k1.shape)
-            grad_x = None
-            if ctx.needs_input_grad[0]:
-                dz1 = dz1.permute(3, 1, 0, 2)  # (N, 6, 28, 28)
-                grad_x = _convolution_grads(dz1, x, k1, True, torch.contiguous_format)[0]
-        else:
-            grad_w2, grad_b2 = (dz2 * s2).sum((0, 2, 3)).mul_(sa), dz2.sum((0, 2, 3)).mul_(s)
-            dz1 = _tanh_backward(unpool(dz2 * _per_map(w2 * sa)), t1)
-            grad_x, grad_w1, grad_b1 = _convolution_grads(
-                dz1, x, k1, ctx.needs_input_grad[0], torch.contiguous_format
-            )
+        grad_w2, grad_b2 = (dz2 * s2).sum((0, 2, 3)).mul_(sa), dz2.sum((0, 2, 3)).mul_(s)
+        dz1 = _tanh_backward(unpool(dz2 * _per_map(w2 * sa)), t1)
+        grad_x, grad_w1, grad_b1 = _convolution_grads(
+            dz1, x, k1, ctx.needs_input_grad[0], torch.contiguous_format
+        )
         return (
             grad_x,
             None,
