@@ -197,3 +197,27 @@ def test_a_digit_of_a_number_is_as_sure_in_the_caption_as_on_its_bar(window, dra
     prediction = window.current_inspection().prediction
     shown = f"{100 * prediction.probabilities[prediction.digit]:.1f}%"
     assert f"{prediction.digit} ({shown} sure)" in window.prediction_panel.caption.text()
+
+
+def test_an_unsure_digit_of_a_number_is_not_shown_as_a_firm_one(window, draw, settle, monkeypatch):
+    """The large number shows each unsure part as its tag does ("1?0?"), and the caption
+    says its doubt in percent as a single reading does; it stated "10" in the firm colour (an
+    arrow, its head read "7?", was shown as a firm "7")."""
+    from PySide6.QtGui import QTextDocument
+
+    from lenet_gui.reading import verdict as verdict_module
+
+    monkeypatch.setattr(verdict_module, "FIRM_PROBABILITY", 1.01)  # no reading is firm
+    canvas = wide_canvas(window, settle)
+    h = canvas.height()
+    draw(canvas, [one(0.5 * h, h), zero(1.3 * h, h)])
+    settle()
+    panel = window.prediction_panel
+    assert panel.shown_number == "10"
+    assert [t.text() for t in window.number_overlay.tags if t.isVisible()] == ["1?", "0?"]
+    shown = QTextDocument()
+    shown.setHtml(panel.digit_label.text())
+    assert shown.toPlainText() == "1?0?"
+    prediction = window.current_inspection().prediction
+    guess = f"{100 * prediction.probabilities[0]:.0f}%"
+    assert f"Digit 2 of 2: not sure, maybe 0 ({guess})" in panel.caption.text()

@@ -61,3 +61,16 @@ def test_the_panel_explains_the_doubt_the_decision_gave(qtbot, monkeypatch):
     verdict, panel = shown(qtbot, logits)
     assert verdict.doubt == "close"
     assert panel.caption.text().startswith("Not sure: maybe 7 (69%)\nor ")
+
+
+def test_a_number_marks_its_unsure_digits_in_the_unsure_colour(qtbot):
+    """Only the unsure digit is marked: "1" firm, "4?" in the colour of unsure readings."""
+    from lenet_gui.ui import theme
+
+    verdict, panel = shown(qtbot, np.eye(10)[4] * 10)
+    panel.show_number("14", 1, Prediction(4, verdict.probabilities, verdict), 2, [False, True])
+    text = panel.digit_label.text()
+    assert text.startswith("1<span") and text.endswith(">4?</span>")
+    assert theme.ink(panel, "unsure").name() in text
+    panel.show_number("14", 1, Prediction(4, verdict.probabilities, verdict), 2, [False, False])
+    assert panel.digit_label.text() == "14"

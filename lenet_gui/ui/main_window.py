@@ -602,8 +602,13 @@ class MainWindow(QMainWindow):
             return
         inspection = self._inspection
         if reading.number is not None:  # else the panel says what the chosen part is
+            kept = [d for d in digits if d.verdict.digit is not None]  # the number's digits
             self.prediction_panel.show_number(
-                reading.number, chosen, inspection.prediction, len(digits)
+                reading.number,
+                chosen,
+                inspection.prediction,
+                len(digits),
+                [d.verdict.kind != "digit" for d in kept],
             )
         boxes = [self._canvas_box(d.box) for d in digits]
         self.number_overlay.show_digits(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
@@ -108,6 +110,22 @@ class ProbabilityBars(QWidget):
             QToolTip.showText(event.globalPosition().toPoint(), text, self)
 
 
+def doubt_words(verdict) -> tuple[str, str]:
+    """An "unsure" verdict in words, as every view that reads a drawing says it: its best guess
+    ("maybe 4 (52%)") and why it is not stated ("or 8 (38%)": a close runner-up; "or not a
+    digit at all": more likely wrong than right, calibrated; else "(a firm reading needs 90%)")."""
+    probs = verdict.probabilities
+    digit = verdict.digit
+    runner_up = int(np.argsort(probs)[-2])
+    if verdict.doubt == "close":
+        second = f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
+    elif probs[digit] < 0.5:  # calibrated: more likely wrong than right
+        second = "or not a digit at all"
+    else:
+        second = f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
+    return f"maybe {digit} ({100 * probs[digit]:.0f}%)", second
+
+
 class PredictionPanel(QWidget):
     """Says what the network reads, or invites drawing when there is nothing to read."""
 
@@ -168,21 +186,37 @@ class PredictionPanel(QWidget):
             font.setPixelSize(size)
             self.digit_label.setFont(font)
 
-    def show_number(self, number: str, chosen: int, prediction, parts: int | None = None) -> None:
+    def show_number(
+        self,
+        number: str,
+        chosen: int,
+        prediction,
+        parts: int | None = None,
+        unsure: Sequence[bool] = (),
+    ) -> None:
         """A number read left to right, large; the caption and the bars are those of its part
-        `chosen` (0-based of `parts`, default one per digit), the one the other views show."""
+        `chosen` (0-based of `parts`, default one per digit), the one the other views show.
+        `unsure[i]` marks digit i of `number` as unsure: it is shown as the tags show it, "4?"
+        in the unsure colour, so that no doubtful part is stated as a firm digit."""
         self.show_prediction(prediction)
         self.shown_number = number
-        self._fit_digits(number)
+        doubtful = [i < len(unsure) and bool(unsure[i]) for i in range(len(number))]
+        self._fit_digits("".join(d + "?" * u for d, u in zip(number, doubtful, strict=True)))
+        colour = theme.ink(self, "unsure").name()
+        shown = "".join(
+            f'<span style="color:{colour}">{d}?</span>' if u else d
+            for d, u in zip(number, doubtful, strict=True)
+        )
         verdict = prediction.verdict
         read = f"{prediction.digit} ({100 * prediction.confidence:.1f}% sure)"
         if verdict.kind == "unsure":
-            read = f"{prediction.digit}? (not sure: {verdict.reason})"
+            first, second = doubt_words(verdict)
+            read = f"not sure, {first} {second}"
         elif verdict.kind == "not a digit":
             read = f"not a digit, left out ({verdict.reason})"
         parts = parts or len(number)
         caption = f"{'Digit' if parts == len(number) else 'Part'} {chosen + 1} of {parts}: {read}"
-        self._set(number, "sure", caption + "\nClick a digit's tag to look at it")
+        self._set(shown, "sure", caption + "\nClick a digit's tag to look at it")
 
     def show_loading(self, text: str = "Loading the model…") -> None:
         self.shown_number = None
@@ -213,15 +247,8 @@ class PredictionPanel(QWidget):
             self.bars.set_values(probs, None, False)
             return
         if prediction.unsure:
-            runner_up = int(np.argsort(probs)[-2])
-            if verdict.doubt == "close":
-                second = f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
-            elif probs[digit] < 0.5:  # calibrated: more likely wrong than right
-                second = "or not a digit at all"
-            else:
-                second = f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
-            caption = f"Not sure: maybe {digit} ({100 * probs[digit]:.0f}%)\n{second}"
-            self._set(f"{digit}?", "unsure", caption)
+            first, second = doubt_words(verdict)
+            self._set(f"{digit}?", "unsure", f"Not sure: {first}\n{second}")
         else:
             self._set(str(digit), "sure", f"{100 * prediction.confidence:.1f}% sure")
         self.bars.set_values(probs, digit, prediction.unsure)
