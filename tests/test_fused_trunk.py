@@ -14,7 +14,7 @@ def trunk(request, monkeypatch):
     """Each test runs on the CPU's path (`batch_last.BatchLastTrunk`) and on the path other
     devices take (`LeNetTrunk`: oneDNN/cuDNN convolutions, NCHW)."""
     batch_last = request.param == "batch last"
-    monkeypatch.setattr(fused_trunk, "_batch_last", lambda x: batch_last)
+    monkeypatch.setattr(fused_trunk, "runs_batch_last", lambda x: batch_last)
     return request.param
 
 

@@ -39,6 +39,17 @@ def to_batch_last(x: torch.Tensor) -> torch.Tensor:
     return x.permute(2, 1, 3, 0).contiguous()
 
 
+def stored_batch_last(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) -> the same values, (N, C, H, W), as a view of an (H, C, W, N) contiguous
+    tensor: what `to_batch_last` then returns without a copy."""
+    return to_batch_last(x).permute(3, 1, 0, 2)
+
+
+def cat_batch_last(parts) -> torch.Tensor:
+    """`torch.cat(parts)` of (N_i, C, H, W) tensors, stored as `stored_batch_last` stores."""
+    return torch.cat([to_batch_last(p) for p in parts], 3).permute(3, 1, 0, 2)
+
+
 def windows(t: torch.Tensor, k: int) -> torch.Tensor:
     """(H, C, W, N) -> (H, C, k, W - k + 1, N), [r, c, s, j, n] = t[r, c, j + s, n]: each row
     cut into the k overlapping windows a kernel row reads (a copy, k times t)."""
@@ -117,13 +128,16 @@ def conv_input_grad(padded: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     return dx
 
 
-def pool(t: torch.Tensor) -> torch.Tensor:
-    """(H, C, W, N) -> (H/2, C, W/2, N): the sum of each non-overlapping 2x2 block."""
+def pool(t: torch.Tensor, maps_first: bool = False) -> torch.Tensor:
+    """(H, C, W, N) -> (H/2, C, W/2, N): the sum of each non-overlapping 2x2 block; with
+    `maps_first` stored (C, H/2, W/2, N) (the order of C5's kernel) and returned as that
+    tensor's (H/2, C, W/2, N) view."""
     h, c, w, n = t.shape
     pairs = t.view(h // 2, 2, c * w * n)
     rows = pairs[:, 0] + pairs[:, 1]
     columns = rows.view(h // 2, c, w // 2, 2, n)
-    return columns[:, :, :, 0] + columns[:, :, :, 1]
+    out = t.new_empty(c, h // 2, w // 2, n).transpose(0, 1) if maps_first else None
+    return torch.add(columns[:, :, :, 0], columns[:, :, :, 1], out=out)
 
 
 def _blocks(t: torch.Tensor) -> torch.Tensor:
@@ -135,12 +149,15 @@ def _blocks(t: torch.Tensor) -> torch.Tensor:
 def _spread(u: torch.Tensor) -> torch.Tensor:
     """(H, C, W, N) seen as (H, 1, C, W, 1, N): broadcast against `_blocks`, each value stands
     for its 2x2 block (the gradient of `pool`)."""
-    h, c, w, n = u.shape
-    return u.view(h, 1, c, w, 1, n)
+    return u.unsqueeze(1).unsqueeze(4)
 
 
 def _per_map(v: torch.Tensor) -> torch.Tensor:
     return v.view(1, -1, 1, 1)
+
+
+def _maps_first(v: torch.Tensor) -> torch.Tensor:
+    return v.view(-1, 1, 1, 1)
 
 
 class BatchLastTrunk(torch.autograd.Function):
@@ -161,9 +178,11 @@ class BatchLastTrunk(torch.autograd.Function):
         k3 = k3.view(maps_out, maps_in, *w3.shape[1:]).mul_(sa)
         win3 = windows(t2, k)
         t3 = conv(win3, k3, b3 * s).tanh_()  # (10, 16, 10, N)
-        s4 = pool(t3)  # (5, 16, 5, N)
-        t4 = torch.addcmul(_per_map(b4 * s), s4, _per_map(w4 * sa)).tanh_()
-        k5 = _taps(w5) * sa  # C5 over 5x5 maps: one matrix product, (120, 400)
+        # S4 and C5 with the maps first, (16, 5, 5, N): C5 (a 5x5 kernel over 5x5 maps) is then
+        # one matrix product with its kernel as stored, (120, 400)
+        s4 = pool(t3, maps_first=True).transpose(0, 1)  # (16, 5, 5, N)
+        t4 = torch.addcmul(_maps_first(b4 * s), s4, _maps_first(w4 * sa)).tanh_()
+        k5 = w5.reshape(w5.shape[0], -1) * sa
         t5 = torch.addmm((b5 * s).unsqueeze(1), k5, t4.view(-1, t4.shape[-1])).tanh_()
         k6 = w6 * sa
         t6 = torch.addmm((b6 * s).unsqueeze(1), k6, t5).tanh_()  # (84, N)
@@ -186,13 +205,13 @@ class BatchLastTrunk(torch.autograd.Function):
         dz6 = _tanh_backward(grad_f6.t() * a, t6)  # (84, N)
         grad_w6, grad_b6 = dz6.mm(t5.t()).mul_(sa), dz6.sum(1).mul_(s)
         dz5 = _tanh_backward(k6.t().mm(dz6), t5)  # (120, N)
-        flat4 = t4.view(-1, t4.shape[-1])
-        grad_k5 = dz5.mm(flat4.t()).mul_(sa).view(w5_shape[0], w5_shape[2], -1, w5_shape[3])
-        grad_w5, grad_b5 = grad_k5.permute(0, 2, 1, 3).contiguous(), dz5.sum(1).mul_(s)
-        dz4 = _tanh_backward(k5.t().mm(dz5).view(t4.shape), t4)
-        grad_w4, grad_b4 = (dz4 * s4).sum((0, 2, 3)).mul_(sa), dz4.sum((0, 2, 3)).mul_(s)
+        grad_w5 = dz5.mm(t4.view(-1, t4.shape[-1]).t()).mul_(sa).view(w5_shape)
+        grad_b5 = dz5.sum(1).mul_(s)
+        dz4 = _tanh_backward(k5.t().mm(dz5).view(t4.shape), t4)  # (16, 5, 5, N)
+        grad_w4, grad_b4 = (dz4 * s4).sum((1, 2, 3)).mul_(sa), dz4.sum((1, 2, 3)).mul_(s)
+        dt3 = (dz4 * _maps_first(w4 * sa)).transpose(0, 1)  # (5, 16, 5, N)
         padded, dz3 = padded_rows(t3.shape, k3.shape[-1], t3)
-        _tanh_backward_into(_spread(dz4 * _per_map(w4 * sa)), _blocks(t3), _blocks(dz3))
+        _tanh_backward_into(_spread(dt3), _blocks(t3), _blocks(dz3))
         grad_k3, grad_b3 = conv_weight_grads(dz3, win3, k3.shape, patches_first=True)
         grad_w3 = grad_k3.view(-1, *w3_shape[1:]).index_select(0, index).mul_(sa)
         dz2 = _tanh_backward(conv_input_grad(padded, k3), t2)

@@ -27,7 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..network.fused_trunk import training_scores
+from ..network.batch_last import cat_batch_last, stored_batch_last
+from ..network.fused_trunk import runs_batch_last, training_scores
 from ..network.model import LeNet5
 from ..preprocessing.preprocess import BACKGROUND_VALUE, FIELD, INK_VALUE, INPUT_SIZE
 from .optimizers import SGD, AdamW
@@ -278,7 +279,7 @@ def train(
             if outliers is None:
                 loss = training_loss(model, training_scores(model, x), y, config)
             else:  # the batch and its outliers in one pass: one step's fixed costs, not two's
-                scores = training_scores(model, torch.cat([x, outliers]))
+                scores = training_scores(model, joined(x, outliers))
                 loss = training_loss(model, scores[: len(y)], y, config)
                 loss = loss + config.outlier_weight * outlier_loss(scores[len(y) :])
             optimizer.zero_grad()
@@ -372,8 +373,16 @@ def batches(
 
 
 def network_batch(ink: torch.Tensor) -> torch.Tensor:
-    """Ink fields (N, 1, 32, 32) to the network's input scale, contiguous."""
-    return to_network_input(ink).contiguous()
+    """Ink fields (N, 1, 32, 32) to the network's input scale, stored as the training trunk
+    reads them: with the batch last on the CPU (`batch_last.stored_batch_last`; made here,
+    in the batch thread, it saves the training thread a transposition), contiguous elsewhere."""
+    x = to_network_input(ink)
+    return stored_batch_last(x) if runs_batch_last(x) else x.contiguous()
+
+
+def joined(x: torch.Tensor, outliers: torch.Tensor) -> torch.Tensor:
+    """`torch.cat([x, outliers])` of two `network_batch`es, stored as they are."""
+    return cat_batch_last([x, outliers]) if runs_batch_last(x) else torch.cat([x, outliers])
 
 
 GIL_SWITCH_INTERVAL_S = 0.0005  # while a batch thread runs (see `prefetched`)
