@@ -221,3 +221,27 @@ def test_an_unsure_digit_of_a_number_is_not_shown_as_a_firm_one(window, draw, se
     prediction = window.current_inspection().prediction
     guess = f"{100 * prediction.probabilities[0]:.0f}%"
     assert f"Digit 2 of 2: not sure, maybe 0 ({guess})" in panel.caption.text()
+
+
+def test_tags_of_parts_whose_boxes_start_together_do_not_hide_each_other(qtbot):
+    """An H read as "1" and "4?": both boxes start at its left bar, and the second tag hid the
+    first (it could not be seen nor clicked). Each tag now moves right of those it would cover."""
+    from PySide6.QtWidgets import QWidget
+
+    from lenet_gui.ui.views.number_overlay import NumberOverlay
+
+    canvas = QWidget()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 300)
+    overlay = NumberOverlay(canvas)
+    boxes = [(100, 80, 130, 220), (100, 80, 240, 220), (102, 80, 200, 220)]
+    overlay.show_digits(boxes, ["1", "4?", "7"], [False, True, False], 1)
+    tags = overlay.tags
+    for i, a in enumerate(tags):
+        for b in tags[i + 1 :]:
+            assert not a.geometry().intersects(b.geometry()), (a.text(), b.text())
+    assert tags[0].x() == 100 - 4  # the first stays at its box's left (less the margin)
+    seen = []
+    overlay.digit_chosen.connect(seen.append)
+    QTest.mouseClick(tags[0], Qt.MouseButton.LeftButton)
+    assert seen == [0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QPushButton, QWidget
 
@@ -84,6 +84,7 @@ class NumberOverlay(QObject):
             tag.clicked.connect(lambda _=False, i=index: self.digit_chosen.emit(i))
             self.tags.append(tag)
         painted = []
+        placed: list[QRect] = []  # the tags placed so far: none may hide another
         for i, (box, text, doubt) in enumerate(zip(boxes, texts, unsure, strict=True)):
             colour = (UNSURE if doubt else SURE) if i == chosen else OTHER
             margin = 4.0
@@ -108,7 +109,13 @@ class NumberOverlay(QObject):
             top = rect.top() - TAG_HEIGHT - 1
             if top < 0:  # no room above the box: inside it, at its top
                 top = rect.top() + 1
-            tag.move(round(rect.left()), round(top))
+            # Parts whose boxes start at the same place (an H read as a 1 and a 4) would stack
+            # their tags: each one moves right of the tags it would cover.
+            where = QRect(round(rect.left()), round(top), tag.width(), tag.height())
+            while covered := [o for o in placed if o.intersects(where)]:
+                where.moveLeft(max(o.right() for o in covered) + 3)
+            placed.append(where)
+            tag.move(where.topLeft())
             tag.show()
             tag.raise_()
         self._boxes.boxes = painted
