@@ -39,3 +39,26 @@ def test_not_a_digit_still_gives_each_score_as_text(window, settle):
     window.canvas.clear()
     settle()
     assert bars.accessibleDescription() == "No digit read yet."
+
+
+def test_a_screen_reader_hears_the_verdict_not_a_digit(window, settle):
+    """The canvas's description says what the panel says: "Not a digit (...)" for a dot, not
+    "Read as 0, 18.0% sure" (a firm-sounding digit for a non-digit)."""
+    side = window.canvas.width()
+    drag(window.canvas, [(side / 2, side / 2)])  # a dot
+    settle()
+    described = window.canvas.accessibleDescription()
+    assert described.startswith("Not a digit (") and "Read as" not in described
+
+
+def test_a_screen_reader_hears_an_unsure_reading_as_unsure(window, draw, settle, monkeypatch):
+    from lenet_gui.reading import verdict as verdict_module
+
+    monkeypatch.setattr(verdict_module, "FIRM_PROBABILITY", 1.01)  # no reading is firm
+    side = window.canvas.height()
+    draw(window.canvas, [[(0.5 * side, 0.2 * side), (0.5 * side, 0.8 * side)]])
+    settle()
+    prediction = window.current_inspection().prediction
+    assert prediction.verdict.kind == "unsure"
+    guess = f"maybe {prediction.digit} ({100 * prediction.confidence:.0f}%)"
+    assert window.canvas.accessibleDescription().startswith(f"Not sure: {guess}")

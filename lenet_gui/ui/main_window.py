@@ -59,7 +59,7 @@ from .views.feature_maps import FeatureMapsView
 from .views.input_view import InputStagesView
 from .views.map_detail import MapDetailDialog
 from .views.number_overlay import NumberOverlay
-from .views.scores import PredictionPanel
+from .views.scores import PredictionPanel, reading_sentence
 
 log = logging.getLogger(__name__)
 
@@ -639,8 +639,7 @@ class MainWindow(QMainWindow):
             empty = "Empty: draw a digit, or open or paste an image of one."
             described = message or empty
         else:
-            p = inspection.prediction
-            described = f"Read as {p.digit}, {100 * p.confidence:.1f}% sure"
+            described = reading_sentence(inspection.prediction)
         self.canvas.setAccessibleDescription(described)
         activations = inspection.activations if inspection is not None else None
         kernels = self._kernels()

@@ -126,6 +126,18 @@ def doubt_words(verdict) -> tuple[str, str]:
     return f"maybe {digit} ({100 * probs[digit]:.0f}%)", second
 
 
+def reading_sentence(prediction) -> str:
+    """A reading with ink in one line, as the panel says it (the canvas's text for a screen
+    reader): "Read as 7, 99.9% sure", "Not sure: maybe 4 (52%) or 1 (38%)", "Not a digit (...)"."""
+    verdict = prediction.verdict
+    if verdict.kind == "not a digit":
+        return f"Not a digit ({verdict.reason})"
+    if verdict.kind == "unsure":
+        first, second = doubt_words(verdict)
+        return f"Not sure: {first} {second}"
+    return f"Read as {prediction.digit}, {100 * prediction.confidence:.1f}% sure"
+
+
 class PredictionPanel(QWidget):
     """Says what the network reads, or invites drawing when there is nothing to read."""
 
