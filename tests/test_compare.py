@@ -18,6 +18,7 @@ from lenet_gui.lab.compare import compare
 from lenet_gui.network.architecture import LAYER_NAMES
 from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
 from lenet_gui.reading.inference import inspect
+from lenet_gui.reading.verdict_words import short_reading
 from lenet_gui.retrain.checkpoint import save_checkpoint
 
 
@@ -67,7 +68,7 @@ def test_compare_dialog_follows_the_drawing(window, draw, settle, bundled_model,
                                atol=1e-6)  # fmt: skip
     np.testing.assert_allclose(dialog.second_bars.values(),
                                expected.second.prediction.probabilities, atol=1e-5)  # fmt: skip
-    assert dialog.second_label.text() == f"other.pt: reads {expected.second.prediction.digit}"
+    assert dialog.second_label.text() == f"other.pt: {short_reading(expected.second.prediction)}"
     assert dialog.summary_label.text() == expected.summary()
     # Choose layer C3 with the keyboard: three rows of its 16 maps, the last the difference.
     dialog.layer_box.setFocus()
@@ -93,3 +94,51 @@ def test_a_broken_checkpoint_is_a_message(window, tmp_path, monkeypatch):
     dialog = window.lab_menu.dialogs["compare"]
     wait_until(lambda: not dialog.task.busy)
     assert "bad.pt" in dialog.summary_label.text() and dialog.other is None
+
+
+REJECTOR = {"temperature": 1.0, "reject_below": 0.3}
+
+
+def _reading(logits, prepared):
+    from lenet_gui.reading.inference import Inspection, predict_from_logits
+
+    prediction = predict_from_logits(np.asarray(logits, float), prepared, REJECTOR)
+    return Inspection(prepared, prediction, {})
+
+
+def test_the_summary_says_each_verdict_not_a_bare_digit():
+    """A drawing the model calls "not a digit" was summed up as "They disagree: 1 (11%) and 0
+    (100%)", the dialog's label saying "This model: reads 1": a firm digit for a non-digit."""
+    from lenet_gui.lab.compare import Comparison
+
+    prepared = prepare_drawing(Drawing.from_dict(THREE))
+    firm = _reading(np.eye(10)[0] * 12, prepared)
+    flat = _reading(np.eye(10)[1] * 0.3, prepared)  # 13%: below 0.3, not a digit
+    unsure = _reading(np.eye(10)[4] * 1.8, prepared)  # 40%: unsure, more likely wrong
+    assert flat.prediction.verdict.kind == "not a digit"
+    assert unsure.prediction.verdict.kind == "unsure"
+    said = Comparison(flat, firm).summary()
+    assert said == "They differ: not a digit (best guess 1, 13%) and reads 0 (100%)."
+    said = Comparison(unsure, firm).summary()
+    assert said == "They differ: not sure, maybe 4 (40%) and reads 0 (100%)."
+    assert Comparison(flat, flat).summary().startswith("Neither reads a digit")
+    assert Comparison(firm, firm).summary() == "Both read 0 (100% and 100%)."
+
+
+def test_compare_dialog_names_no_digit_for_a_dot(window, settle, bundled_model, tmp_path,
+                                                 monkeypatch):  # fmt: skip
+    from conftest import drag
+
+    path = save_checkpoint(tmp_path / "other.pt", nudged(bundled_model.model))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+    side = window.canvas.width()
+    drag(window.canvas, [(side / 2, side / 2)])  # a dot: not a digit by its shape
+    settle()
+    assert window.current_inspection().prediction.verdict.kind == "not a digit"
+    window.lab_menu.compare_action.trigger()
+    dialog = window.lab_menu.dialogs["compare"]
+    wait_until(lambda: dialog.comparison is not None)
+    assert dialog.first_label.text().startswith("This model: not a digit (best guess ")
+    assert dialog.second_label.text().startswith("other.pt: not a digit (best guess ")
+    assert dialog.summary_label.text().startswith("Neither reads a digit")
+    assert dialog.first_bars._highlight is None  # no digit singled out, as in the main panel

@@ -8,6 +8,7 @@ from test_ui_lab_sweep import wait_until
 from test_ui_main_window import digit_strokes
 
 from lenet_gui.lab.compare import compare
+from lenet_gui.reading.verdict_words import short_reading
 from lenet_gui.system import paths
 from lenet_gui.ui.lab import compare_dialog
 
@@ -29,7 +30,7 @@ def test_compare_dialog_reads_the_drawing_with_both_models(
     assert dialog.summary_label.text() == expected.summary()
     assert (
         dialog.second_label.text()
-        == f"{dialog.other.name}: reads {expected.second.prediction.digit}"
+        == f"{dialog.other.name}: {short_reading(expected.second.prediction)}"
     )
     assert dialog.other.model.config.output == "rbf"
 

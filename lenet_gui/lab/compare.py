@@ -14,6 +14,7 @@ from ..network.architecture import LAYER_NAMES
 from ..network.model import LeNet5
 from ..preprocessing.preprocess import PreparedInput
 from ..reading.inference import Inspection, inspect
+from ..reading.verdict_words import short_reading
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,21 @@ class Comparison:
         return {name: float(np.abs(d).mean()) for name, d in self.difference.items()}
 
     def summary(self) -> str:
+        """One sentence on the two readings, their verdicts said as everywhere else
+        (`verdict_words.short_reading`): "Both read 7 (99% and 97%).", "They differ: not a
+        digit (best guess 1, 11%) and reads 0."."""
         a, b = self.first.prediction, self.second.prediction
         pa, pb = f"{100 * a.confidence:.0f}%", f"{100 * b.confidence:.0f}%"
-        if a.digit == b.digit:
+        if a.verdict.kind == b.verdict.kind == "digit" and a.digit == b.digit:
             return f"Both read {a.digit} ({pa} and {pb})."
-        return f"They disagree: {a.digit} ({pa}) and {b.digit} ({pb})."
+        if a.verdict.kind == b.verdict.kind == "not a digit":
+            return f"Neither reads a digit (best guesses {a.digit}, {pa} and {b.digit}, {pb})."
+        first, second = short_reading(a), short_reading(b)
+        if a.verdict.kind == "digit":
+            first += f" ({pa})"
+        if b.verdict.kind == "digit":
+            second += f" ({pb})"
+        return f"They differ: {first} and {second}."
 
 
 def compare(first: LeNet5, second: LeNet5, prepared: PreparedInput) -> Comparison:

@@ -36,6 +36,7 @@ from ..preprocessing.photo import open_image
 from ..preprocessing.preprocess import Drawing, prepare_drawing
 from ..preprocessing.strokes import Picture
 from ..reading.segmentation import plan_drawing, plan_image
+from ..reading.verdict_words import reading_sentence
 from ..system import paths
 from ..system.atomic import write_bytes
 from .canvas import CanvasHolder, DrawingCanvas
@@ -59,7 +60,7 @@ from .views.feature_maps import FeatureMapsView
 from .views.input_view import InputStagesView
 from .views.map_detail import MapDetailDialog
 from .views.number_overlay import NumberOverlay
-from .views.scores import PredictionPanel, reading_sentence
+from .views.scores import PredictionPanel
 
 log = logging.getLogger(__name__)
 

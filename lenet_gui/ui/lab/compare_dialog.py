@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...lab.compare import Comparison, compare
 from ...network.architecture import LAYER_NAMES
+from ...reading.verdict_words import short_reading
 from ...system import paths
 from ..screen_fit import scrolling
 from ..views.colormap import SQUASH_LIMIT
@@ -123,10 +124,11 @@ class CompareDialog(LabDialog):
         model, prepared = got
         self.comparison = compare(model, self.other.model, prepared)
         a, b = self.comparison.first.prediction, self.comparison.second.prediction
-        self.first_bars.set_values(a.probabilities, a.digit, a.unsure)
-        self.second_bars.set_values(b.probabilities, b.digit, b.unsure)
-        self.first_label.setText(f"This model: reads {a.digit}")
-        self.second_label.setText(f"{self.other.name}: reads {b.digit}")
+        # As the prediction panel: no digit highlighted for "not a digit", "?" colour if unsure.
+        self.first_bars.set_values(a.probabilities, a.verdict.digit, a.unsure)
+        self.second_bars.set_values(b.probabilities, b.verdict.digit, b.unsure)
+        self.first_label.setText(f"This model: {short_reading(a)}")
+        self.second_label.setText(f"{self.other.name}: {short_reading(b)}")
         self.summary_label.setText(self.comparison.summary())
         means = self.comparison.mean_absolute_difference()
         self.layers_label.setText(

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
 
-from ...reading.verdict import FIRM_PROBABILITY
+from ...reading.verdict_words import doubt_words
 from .. import theme
 
 
@@ -108,34 +108,6 @@ class ProbabilityBars(QWidget):
         if 0 <= digit < 10 and self._read:
             text = f"digit {digit}: probability {100 * float(self._values[digit]):.2f}%"
             QToolTip.showText(event.globalPosition().toPoint(), text, self)
-
-
-def doubt_words(verdict) -> tuple[str, str]:
-    """An "unsure" verdict in words, as every view that reads a drawing says it: its best guess
-    ("maybe 4 (52%)") and why it is not stated ("or 8 (38%)": a close runner-up; "or not a
-    digit at all": more likely wrong than right, calibrated; else "(a firm reading needs 90%)")."""
-    probs = verdict.probabilities
-    digit = verdict.digit
-    runner_up = int(np.argsort(probs)[-2])
-    if verdict.doubt == "close":
-        second = f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
-    elif probs[digit] < 0.5:  # calibrated: more likely wrong than right
-        second = "or not a digit at all"
-    else:
-        second = f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
-    return f"maybe {digit} ({100 * probs[digit]:.0f}%)", second
-
-
-def reading_sentence(prediction) -> str:
-    """A reading with ink in one line, as the panel says it (the canvas's text for a screen
-    reader): "Read as 7, 99.9% sure", "Not sure: maybe 4 (52%) or 1 (38%)", "Not a digit (...)"."""
-    verdict = prediction.verdict
-    if verdict.kind == "not a digit":
-        return f"Not a digit ({verdict.reason})"
-    if verdict.kind == "unsure":
-        first, second = doubt_words(verdict)
-        return f"Not sure: {first} {second}"
-    return f"Read as {prediction.digit}, {100 * prediction.confidence:.1f}% sure"
 
 
 class PredictionPanel(QWidget):
