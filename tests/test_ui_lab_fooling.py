@@ -10,6 +10,7 @@ from test_ui_main_window import digit_strokes
 
 from lenet_gui.lab.adversarial import HIGH, LOW
 from lenet_gui.reading.inference import probabilities
+from lenet_gui.reading.verdict_words import short_reading
 
 
 def open_fooling(window):
@@ -37,7 +38,14 @@ def test_fooling_dialog_shows_a_change_that_really_flips_it(window, draw, settle
     probs = probabilities(bundled_model.model, result.fooled[None, None])[0]
     assert probs.argmax() == result.new_digit != 7
     assert result.fooled.min() >= LOW - 1e-6 and result.fooled.max() <= HIGH + 1e-6
-    assert dialog.fooled_tile.caption.startswith(f"Changed: reads {result.new_digit}")
+    # The tiles say the app's verdict of each: the changed input, at the edge of another
+    # digit, is usually "not sure" there, as the prediction panel would say it.
+    before, after = dialog.readings
+    assert before.verdict.kind == "digit" and before.digit == 7
+    assert dialog.original_tile.caption.startswith("Input: reads 7\n")
+    assert after.digit == result.new_digit
+    np.testing.assert_allclose(after.probabilities, result.fooled_probabilities, atol=1e-5)
+    assert dialog.fooled_tile.caption.startswith(f"Changed: {short_reading(after)}\n")
     assert f"L∞ {result.linf:.3f}" in dialog.change_tile.caption
     assert dialog.summary_label.text() == result.summary()
 
@@ -68,3 +76,21 @@ def test_asking_for_the_digit_it_already_reads_gets_a_message(window, draw, sett
     QTest.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     wait_until(lambda: not dialog.task.busy)
     assert "already reads 1" in dialog.summary_label.text()
+
+
+def test_fooling_what_is_not_a_digit_says_so(window, settle):
+    """A dot is "Not a digit" in the window; the dialog said "Input: reads 0" and "Reads 0 (18%)
+    -> 3 (12%)", as if a digit had been fooled."""
+    from conftest import drag
+
+    side = window.canvas.width()
+    drag(window.canvas, [(side / 2, side / 2)])  # a dot: not a digit by its shape
+    settle()
+    assert window.current_inspection().prediction.verdict.kind == "not a digit"
+    dialog = open_fooling(window)
+    assert dialog.result is not None and dialog.result.flipped
+    assert dialog.original_tile.caption.startswith("Input: not a digit (best guess ")
+    assert dialog.fooled_tile.caption.startswith("Changed: not a digit (best guess ")
+    assert dialog.summary_label.text().endswith(
+        "The input is not a digit to begin with: only its best guess moved."
+    )

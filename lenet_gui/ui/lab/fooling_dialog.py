@@ -8,6 +8,8 @@ the GUI thread by a `LabTask`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,11 +21,22 @@ from PySide6.QtWidgets import (
 )
 
 from ...lab.adversarial import HIGH, LOW, PGD_STEPS, FoolingResult, smallest_fooling
+from ...reading.inference import inspect
+from ...reading.verdict_words import short_reading
 from ..views.colormap import diverging_image, gray_image
 from .dialog import LabDialog
 from .input_strip import input_ink
 from .menu import Source
 from .pixel_tile import PixelTile
+
+
+def verdicts(model, prepared, result: FoolingResult):
+    """What the app says (each a `Prediction` with its verdict) of the input and of the changed
+    input: the tiles say it as the prediction panel would, not the bare best digit (a smiley,
+    "not a digit" in the window, was "Input: reads 1"). The changed input keeps the drawing's
+    ink shape (`prepared`'s aspect and stroke width) for the verdict's shape rules."""
+    changed = replace(prepared, network_input=result.fooled[None].astype(np.float32))
+    return inspect(model, prepared).prediction, inspect(model, changed).prediction
 
 
 def _top(probabilities: np.ndarray) -> str:
@@ -42,6 +55,7 @@ class FoolingDialog(LabDialog):
             parent,
         )
         self.result: FoolingResult | None = None
+        self.readings = None  # (input, changed input): Predictions with their verdicts
 
         self.method_box = QComboBox()
         self.method_box.addItem(f"PGD ({PGD_STEPS} steps)", "pgd")
@@ -87,19 +101,28 @@ class FoolingDialog(LabDialog):
         model, prepared = got
         method, target = self.method_box.currentData(), self.target_box.currentData()
         self.summary_label.setText("Searching…")  # a new run replaces one still going
-        self.task.start(lambda: smallest_fooling(model, prepared.network_input, method, target))
 
-    def _on_task_finished(self, result: FoolingResult) -> None:
-        self.result = result
+        def search():
+            result = smallest_fooling(model, prepared.network_input, method, target)
+            return result, verdicts(model, prepared, result)
+
+        self.task.start(search)
+
+    def _on_task_finished(self, found) -> None:
+        result, (before, after) = found
+        self.result, self.readings = result, (before, after)
         p0, p1 = result.original_probabilities, result.fooled_probabilities
         self.original_tile.set_image(gray_image(input_ink(result.original)),
-                                     f"Input: reads {result.reading}\n{_top(p0)}")  # fmt: skip
+                                     f"Input: {short_reading(before)}\n{_top(p0)}")  # fmt: skip
         self.fooled_tile.set_image(gray_image(input_ink(result.fooled)),
-                                   f"Changed: reads {result.new_digit}\n{_top(p1)}")  # fmt: skip
+                                   f"Changed: {short_reading(after)}\n{_top(p1)}")  # fmt: skip
         linf = max(result.linf, 1e-9)
         self.change_tile.set_image(
             diverging_image(result.change, linf),
             f"Change ×{(HIGH - LOW) / linf:.0f} (red: more ink)\n"
             f"L∞ {result.linf:.3f}, L2 {result.l2:.2f}",
         )
-        self.summary_label.setText(result.summary())
+        summary = result.summary()
+        if before.verdict.kind == "not a digit" and result.flipped:
+            summary += " The input is not a digit to begin with: only its best guess moved."
+        self.summary_label.setText(summary)
