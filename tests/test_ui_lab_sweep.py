@@ -120,3 +120,19 @@ def test_a_bad_range_gets_a_message(window, draw, settle):
     QTest.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
     wait_until(lambda: not dialog.task.busy)
     assert "two different" in dialog.summary_label.text()
+
+
+def test_sweeping_what_is_not_a_digit_does_not_state_a_digit(window, settle):
+    """A dot is "Not a digit" in the window; the sweep began "Reads 0 from ...", as if it were a
+    0. It now says the verdict first, then what its best digit does."""
+    from conftest import drag
+
+    side = window.canvas.width()
+    drag(window.canvas, [(side / 2, side / 2)])  # a dot: not a digit by its shape
+    settle()
+    assert window.current_inspection().prediction.verdict.kind == "not a digit"
+    dialog = open_sweep(window)
+    assert dialog.result is not None
+    said = dialog.summary_label.text()
+    assert said.startswith("Not a digit (") and ". Its best digit: reads " in said
+    assert said.endswith(dialog.result.summary()[1:])

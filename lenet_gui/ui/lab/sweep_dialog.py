@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...lab.sweep import MAX_STEPS, TRANSFORMS, SweepResult, run_sweep
+from ...reading.inference import inspect
+from ...reading.verdict_words import reading_sentence
 from .dialog import LabDialog
 from .export import save_csv, save_widget_png
 from .input_strip import InputStrip
@@ -139,7 +141,12 @@ class SweepDialog(LabDialog):
         low, high = self.from_box.value(), self.to_box.value()
         steps, seed = self.steps_box.value(), self.seed_box.value()
         self.summary_label.setText("Sweeping…")  # a new run replaces one still going
-        self.task.start(lambda: run_sweep(model, prepared, name, low, high, steps, seed))
+
+        def sweep():
+            result = run_sweep(model, prepared, name, low, high, steps, seed)
+            return result, inspect(model, prepared).prediction
+
+        self.task.start(sweep)
 
     def export_png(self, path) -> None:
         save_widget_png(self.figure, path)
@@ -158,7 +165,8 @@ class SweepDialog(LabDialog):
             box.setValue(value)
         self.seed_box.setEnabled(t.name == "noise")
 
-    def _on_task_finished(self, result: SweepResult) -> None:
+    def _on_task_finished(self, found) -> None:
+        result, reading = found  # the SweepResult, and the untransformed drawing's Prediction
         self.result = result
         t = result.transform
         for curve, probs in zip(self.curves, result.probabilities.T, strict=True):
@@ -173,7 +181,12 @@ class SweepDialog(LabDialog):
         if flip is not None:
             self.flip_line.setValue(flip)
         self.strip.set_inputs(result.inputs, result.digits, result.reading)
-        self.summary_label.setText(result.summary())
+        summary = result.summary()  # of the best digit: what holds and flips
+        if reading.verdict.kind != "digit":  # not stated as a firm digit, as in the window
+            summary = (
+                f"{reading_sentence(reading)}. Its best digit: {summary[0].lower()}{summary[1:]}"
+            )
+        self.summary_label.setText(summary)
         self._set_exportable(True)
 
     def _on_png_button_clicked(self) -> None:
