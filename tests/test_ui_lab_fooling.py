@@ -94,3 +94,26 @@ def test_fooling_what_is_not_a_digit_says_so(window, settle):
     assert dialog.summary_label.text().endswith(
         "The input is not a digit to begin with: only its best guess moved."
     )
+
+
+def test_each_tile_caption_fits_its_tile(window, settle):
+    """The tiles' captions are drawn whole: "Changed: not a digit (best guess 4, 11%)" wraps at
+    the dialog's size, and its probabilities' line was cut off under a 34 px caption."""
+    from conftest import drag
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QFontMetrics
+
+    side = window.canvas.width()
+    drag(window.canvas, [(side / 2, side / 2)])  # a dot: long "not a digit" captions
+    settle()
+    dialog = open_fooling(window)
+    dialog.resize(dialog.minimumSizeHint().expandedTo(dialog.size()))
+    settle()
+    for tile in (dialog.original_tile, dialog.fooled_tile, dialog.change_tile):
+        room = tile.caption_rect()
+        flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap)
+        needed = QFontMetrics(tile.font()).boundingRect(
+            QRect(0, 0, room.width(), 10_000), flags, tile.caption
+        )
+        assert needed.height() <= room.height(), tile.caption
+        assert room.bottom() <= tile.height()

@@ -6,7 +6,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-CAPTION = 34  # two lines of text under the image
+CAPTION_LINES = 3  # a caption's two lines, the first of which may wrap once
 
 
 class PixelTile(QWidget):
@@ -16,7 +16,13 @@ class PixelTile(QWidget):
         super().__init__(parent)
         self.image: QImage | None = None
         self.caption = ""
-        self.setMinimumSize(120, 120 + CAPTION)
+        self.setMinimumSize(120, 120 + self.caption_height())
+
+    def caption_height(self) -> int:
+        """Pixels under the image for the caption: CAPTION_LINES lines of the widget's font (a
+        fixed 34 px held two, and "Changed: not a digit (best guess 4, 11%)" wrapped into the
+        probabilities' line, which was cut off)."""
+        return CAPTION_LINES * self.fontMetrics().lineSpacing() + 4
 
     def set_image(self, image: QImage | None, caption: str) -> None:
         self.image, self.caption = image, caption
@@ -24,17 +30,24 @@ class PixelTile(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(224, 224 + CAPTION)
+        return QSize(224, 224 + self.caption_height())
+
+    def caption_rect(self) -> QRect:
+        side = self._side()
+        return QRect(0, side + 2, self.width(), self.caption_height() - 2)
+
+    def _side(self) -> int:
+        return max(1, min(self.width(), self.height() - self.caption_height()))
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
-        side = max(1, min(self.width(), self.height() - CAPTION))
+        side = self._side()
         x = (self.width() - side) // 2
         if self.image is not None:
             painter.drawImage(QRect(x, 0, side, side), self.image)  # nearest: pixels stay square
         else:
             painter.fillRect(QRect(x, 0, side, side), self.palette().window().color().darker(110))
-        painter.drawText(QRect(0, side + 2, self.width(), CAPTION - 2),
+        painter.drawText(self.caption_rect(),
                          Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap,
                          self.caption)  # fmt: skip
         painter.end()
