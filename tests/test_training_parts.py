@@ -13,6 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from lenet_gui.network.batch_last import to_batch_last
 from lenet_gui.network.fused_trunk import training_scores
 from lenet_gui.network.model import LeNet5, LeNet5Config
 from lenet_gui.preprocessing.preprocess import (
@@ -27,6 +28,8 @@ from lenet_gui.training.train import (
     WeightAverage,
     _elastic_basis,
     add_style_strokes,
+    joined,
+    network_batch,
     outlier_loss,
     training_loss,
     warmup_cosine,
@@ -191,15 +194,20 @@ def test_the_warp_grid_is_affine_grid_plus_the_interpolated_lattice():
 
 
 def test_the_batch_and_its_outliers_in_one_pass_give_what_two_passes_give():
-    """`train` runs a batch and its outlier-exposure non-digits through the network together:
-    the loss and every gradient are those of the two passes, to rounding."""
+    """`train` runs a batch and its outlier-exposure non-digits through the network together,
+    as the batch thread stores them (`network_batch`, `joined`: on the CPU with the batch last,
+    read by the trunk without a copy): the loss and every gradient are those of the two
+    passes, to rounding."""
     torch.manual_seed(0)
     model = LeNet5()
     reference = copy.deepcopy(model)
-    x, outliers = torch.randn(8, 1, 32, 32), torch.randn(4, 1, 32, 32)
+    x, outliers = network_batch(torch.rand(8, 1, 32, 32)), network_batch(torch.rand(4, 1, 32, 32))
     y = torch.arange(8) % 10
     config = TrainConfig()
-    scores = training_scores(model, torch.cat([x, outliers]))
+    both = joined(x, outliers)
+    assert torch.equal(both, torch.cat([x, outliers]))
+    assert to_batch_last(both).data_ptr() == both.data_ptr()  # already stored that way
+    scores = training_scores(model, both)
     one = training_loss(model, scores[:8], y, config) + 0.5 * outlier_loss(scores[8:])
     two = training_loss(reference, training_scores(reference, x), y, config)
     two = two + 0.5 * outlier_loss(training_scores(reference, outliers))
