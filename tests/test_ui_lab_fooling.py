@@ -42,7 +42,7 @@ def test_fooling_dialog_shows_a_change_that_really_flips_it(window, draw, settle
     # digit, is usually "not sure" there, as the prediction panel would say it.
     before, after = dialog.readings
     assert before.verdict.kind == "digit" and before.digit == 7
-    assert dialog.original_tile.caption.startswith("Input: reads 7\n")
+    assert dialog.original_tile.caption.startswith(f"Input: {short_reading(before)}\n")
     assert after.digit == result.new_digit
     np.testing.assert_allclose(after.probabilities, result.fooled_probabilities, atol=1e-5)
     assert dialog.fooled_tile.caption.startswith(f"Changed: {short_reading(after)}\n")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from test_ui_main_window import digit_strokes
 
 from lenet_gui.reading.inference import inspect
+from lenet_gui.reading.verdict_words import short_reading
 from lenet_gui.retrain.replay import model_at
 from lenet_gui.retrain.replay_file import added_bytes, size_text
 from lenet_gui.ui.retrain.integration import RetrainController
@@ -77,6 +78,10 @@ def test_a_replay_saved_from_the_dialog_replays_from_the_opened_file(
     QTest.keyClick(slider, Qt.Key.Key_Home)  # before training
     first = inspect(model_at(loaded.replay.snapshots[0], loaded.model.model_args()), shown.prepared)
     np.testing.assert_allclose(view.bars.values(), first.prediction.probabilities, atol=1e-6)
+    # An untrained network is sure of nothing: said as the prediction panel would say it, not
+    # "reads 3 (11%)".
+    assert first.prediction.verdict.kind != "digit"
+    assert view.caption.text() == f"before training (step 0): {short_reading(first.prediction)}."
     assert replay.curves.markers[0].value() == 0 and replay.curves.markers[0].isVisible()
     QTest.keyClick(slider, Qt.Key.Key_Right)
     assert replay.curves.markers[1].value() == loaded.replay.snapshots[1].step
@@ -85,8 +90,9 @@ def test_a_replay_saved_from_the_dialog_replays_from_the_opened_file(
     final = inspect(loaded.model, shown.prepared)
     np.testing.assert_allclose(view.bars.values(), final.prediction.probabilities, atol=1e-6)
     np.testing.assert_allclose(view.maps.activations()["C3"], final.activations["C3"], atol=1e-6)
-    assert view.caption.text().endswith(f"the trained model: reads {final.prediction.digit} "
-                                        f"({100 * final.prediction.confidence:.0f}%).")  # fmt: skip
+    said = short_reading(final.prediction)  # "reads 7 (99%)", or its doubt as the panel's
+    assert view.caption.text().endswith(f"the trained model: {said}.")
+    assert view.caption.text().startswith("after ")
     assert not np.allclose(first.prediction.probabilities, final.prediction.probabilities)
     # The curves are the run's, from the file: the held-out accuracy from step 0, in percent.
     xs, ys = replay.curves.user_curve.getData()

@@ -44,12 +44,7 @@ class Comparison:
             return f"Both read {a.digit} ({pa} and {pb})."
         if a.verdict.kind == b.verdict.kind == "not a digit":
             return f"Neither reads a digit (best guesses {a.digit}, {pa} and {b.digit}, {pb})."
-        first, second = short_reading(a), short_reading(b)
-        if a.verdict.kind == "digit":
-            first += f" ({pa})"
-        if b.verdict.kind == "digit":
-            second += f" ({pb})"
-        return f"They differ: {first} and {second}."
+        return f"They differ: {short_reading(a)} and {short_reading(b)}."
 
 
 def compare(first: LeNet5, second: LeNet5, prepared: PreparedInput) -> Comparison:

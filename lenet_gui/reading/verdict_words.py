@@ -40,8 +40,8 @@ def reading_sentence(prediction) -> str:
 
 
 def short_reading(prediction) -> str:
-    """A `Prediction` in a few words, after a model's name: "reads 7", "not sure, maybe 4
-    (52%)", "not a digit (best guess 1, 11%)", "blank"."""
+    """A `Prediction` in a few words, after a model's name or a moment: "reads 7 (99%)", "not
+    sure, maybe 4 (52%)", "not a digit (best guess 1, 11%)", "blank"."""
     verdict = prediction.verdict
     if verdict.kind == "blank" or prediction.probabilities is None:
         return "blank"
@@ -50,4 +50,4 @@ def short_reading(prediction) -> str:
         return f"not a digit (best guess {best}, {100 * prediction.confidence:.0f}%)"
     if verdict.kind == "unsure":
         return f"not sure, {doubt_words(verdict)[0]}"
-    return f"reads {verdict.digit}"
+    return f"reads {verdict.digit} ({100 * prediction.confidence:.0f}%)"

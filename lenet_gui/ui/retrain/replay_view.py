@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from ...network.architecture import C3_TABLE
+from ...reading.verdict_words import short_reading
 from ..views.feature_maps import FeatureMapsView
 from ..views.scores import ProbabilityBars
 
@@ -91,6 +92,6 @@ class ReplayView(QWidget):
         else:
             p = frame.inspection.prediction
             self.maps.set_activations(frame.inspection.activations)
-            self.bars.set_values(p.probabilities, p.digit, p.unsure)
-            self.caption.setText(f"{when}: reads {p.digit} ({100 * p.confidence:.0f}%).")
+            self.bars.set_values(p.probabilities, p.verdict.digit, p.unsure)
+            self.caption.setText(f"{when}: {short_reading(p)}.")
         self.position_changed.emit(frame.step)
