@@ -190,7 +190,12 @@ def test_the_warp_grid_is_affine_grid_plus_the_interpolated_lattice():
     affine = F.affine_grid(theta, [5, 1, 32, 32], align_corners=False)
     elastic = (lattice.reshape(10, 16) @ _elastic_basis(32, torch.device("cpu"))).view(5, 2, 32, 32)
     expected = affine + elastic.permute(0, 2, 3, 1)
-    assert torch.allclose(warp_grid(theta, lattice, 32), expected, atol=1e-6)
+    grid = warp_grid(theta, lattice, 32)
+    assert torch.allclose(grid, expected, atol=1e-6)
+    # a view, x and y planes apart: grid_sample takes exactly the samples of a contiguous copy
+    ink = torch.rand(5, 1, 32, 32, generator=generator)
+    sampled = F.grid_sample(ink, grid, align_corners=False)
+    assert torch.equal(sampled, F.grid_sample(ink, grid.contiguous(), align_corners=False))
 
 
 def test_the_batch_and_its_outliers_in_one_pass_give_what_two_passes_give():
