@@ -507,12 +507,12 @@ def cmd_download(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .explain.report import ExplainError, explain, load_network_input
+    from .explain.report import ExplainError, explain, load_prepared
 
     loaded = _load_model(args.checkpoint)
     try:
-        network_input = load_network_input(args.strokes, args.image)
-        result = explain(loaded.model, network_input, args.target, args.versus, args.method,
+        prepared = load_prepared(args.strokes, args.image)
+        result = explain(loaded.model, prepared, args.target, args.versus, args.method,
                          args.unit)  # fmt: skip
     except ExplainError as exc:
         raise SystemExit(f"error: {exc}") from None

@@ -225,3 +225,23 @@ def test_self_test_explains_a_sample_and_fails_without_captum(monkeypatch, capsy
     assert run_self_test() == EXIT_BROKEN
     out = capsys.readouterr().out
     assert "self-test could not run: ImportError: attribution needs Captum" in out
+
+
+def test_explain_reports_the_reading_as_predict_does(tmp_path, capsys):
+    """README: explain's `digit` and `probabilities` are predict's. They were the uncalibrated
+    softmax's best digit: a drawn A was "digit": 4 at 32.7% in explain, 57.8% and "unsure" in
+    predict; a dot was "digit": 0 in explain and null ("not a digit") in predict."""
+    dot = {"width": 280, "height": 280, "strokes": [[[140, 140], [141, 140]]]}
+    for drawing in (SEVEN.to_dict(), dot):
+        path = tmp_path / "drawing.json"
+        path.write_text(json.dumps(drawing))
+        _, out = run(capsys, "predict", "--strokes", str(path))
+        predicted = json.loads(out)
+        _, out = run(capsys, "explain", "--strokes", str(path))
+        explained = json.loads(out)
+        for key in ("digit", "verdict", "doubt"):
+            assert explained[key] == predicted[key], key
+        np.testing.assert_allclose(explained["probabilities"], predicted["probabilities"])
+        best = int(np.argmax(predicted["probabilities"]))
+        assert explained["class"] == best  # the best digit is explained, whatever the verdict
+    assert predicted["verdict"] == "not a digit" and explained["digit"] is None

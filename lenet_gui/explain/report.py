@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 
 class ExplainError(ValueError):
     """Bad input for `explain`: the message is one line for the user."""
 
 
-def load_network_input(strokes: str | None, image: str | None) -> np.ndarray:
-    """The (1, 32, 32) network input of one drawing (strokes JSON) or one image file."""
+def load_prepared(strokes: str | None, image: str | None):
+    """The `PreparedInput` of one drawing (strokes JSON) or one image file (its
+    `network_input` is (1, 32, 32); its ink shape serves the verdict's shape rules)."""
     from PIL import Image, UnidentifiedImageError
 
     from ..preprocessing.preprocess import Drawing, prepare_drawing, prepare_image
@@ -42,37 +41,35 @@ def load_network_input(strokes: str | None, image: str | None) -> np.ndarray:
         name = image
     if prepared is None:
         raise ExplainError(f"{name}: no digit in it (blank), nothing to explain")
-    return prepared.network_input
+    return prepared
 
 
 def explain(
     model,
-    network_input: np.ndarray,
+    prepared,
     target: int | None = None,
     versus: int | None = None,
     method: str = "occlusion",
     unit: str | None = None,
 ) -> dict:
-    """The JSON object: prediction, attribution of `target` (default: the predicted class),
-    optionally against `versus`, and with `unit` ("C3:4:2:7") that unit's trace."""
-    import torch
-
+    """The JSON object: the prediction as `predict` prints it (`Prediction.to_json`: "digit"
+    null unless the verdict is "digit" or "unsure", calibrated "probabilities", "verdict",
+    "doubt"), the attribution of `target` (default: the best digit, whatever the verdict),
+    optionally against `versus`, and with `unit` ("C3:4:2:7") that unit's trace. `prepared`
+    is a `PreparedInput` (`load_prepared`)."""
+    from ..reading.inference import inspect
     from .attribution import attribute
     from .trace import TraceError, parse_unit, trace_unit
 
-    with torch.no_grad():
-        probabilities = torch.softmax(model(torch.from_numpy(network_input[None])), 1)[0].numpy()
-    digit = int(probabilities.argmax())
+    network_input = prepared.network_input
+    prediction = inspect(model, prepared).prediction
     try:
-        attribution = attribute(model, network_input, digit if target is None else target,
+        attribution = attribute(model, network_input,
+                                prediction.digit if target is None else target,
                                 versus, method)  # fmt: skip
     except ValueError as exc:
         raise ExplainError(str(exc)) from None
-    result = {
-        "digit": digit,
-        "probabilities": [round(float(p), 6) for p in probabilities],
-        **attribution.to_json(),
-    }
+    result = {**prediction.to_json(), **attribution.to_json()}
     if unit is not None:
         try:
             result["trace"] = trace_unit(model, network_input, *parse_unit(unit)).to_json()
