@@ -179,6 +179,7 @@ def _each_digit(args, verb: str, blank: dict):
 
 def cmd_sweep(args) -> int:
     from .lab.sweep import run_sweep, sweep_values
+    from .reading.inference import inspect
 
     try:
         sweep_values(args.transform, args.range[0], args.range[1], args.steps)
@@ -187,12 +188,13 @@ def cmd_sweep(args) -> int:
     blank = {"transform": args.transform, "reading": None}
     for _name, model, prepared in _each_digit(args, "sweep", blank):
         result = run_sweep(model, prepared, args.transform, *args.range, args.steps, args.seed)
-        _print(json.dumps(result.to_json()))
+        verdict = inspect(model, prepared).prediction.verdict.kind  # of the drawing as it is
+        _print(json.dumps({**result.to_json(), "verdict": verdict}))
     return 0
 
 
 def cmd_fool(args) -> int:
-    from .lab.adversarial import smallest_fooling
+    from .lab.adversarial import readings, smallest_fooling
 
     blank = {"method": args.method, "reading": None}
     for name, model, prepared in _each_digit(args, "fool", blank):
@@ -204,7 +206,9 @@ def cmd_fool(args) -> int:
             refused = {"method": args.method, "target": args.target, "reading": args.target}
             _print(json.dumps({**refused, "flipped": False}))
             continue
-        _print(json.dumps(result.to_json()))
+        before, after = readings(model, prepared, result)
+        verdicts = {"verdict": before.verdict.kind, "new_verdict": after.verdict.kind}
+        _print(json.dumps({**result.to_json(), **verdicts}))
     return 0
 
 

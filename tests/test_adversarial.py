@@ -9,7 +9,7 @@ import torch
 from test_sweep import THREE
 
 from lenet_gui import cli
-from lenet_gui.lab.adversarial import HIGH, LOW, attack, smallest_fooling
+from lenet_gui.lab.adversarial import HIGH, LOW, attack, readings, smallest_fooling
 from lenet_gui.preprocessing.preprocess import Drawing, prepare_drawing
 from lenet_gui.reading.inference import probabilities
 
@@ -94,3 +94,24 @@ def test_cli_fool_prints_json(tmp_path, capsys, bundled_model, three):
     assert first["epsilon"] == pytest.approx(expected.epsilon, abs=1e-6)
     assert first["linf"] == pytest.approx(expected.linf, abs=1e-6)
     assert blank == {"method": "fgsm", "reading": None} and "no digit" in captured.err
+
+
+def test_cli_fool_says_the_verdicts_of_the_input_and_the_change(
+    tmp_path, capsys, bundled_model, three
+):
+    """`verdict` and `new_verdict`: what predict (and the window) says of the drawing and of the
+    changed input. A dot is "not a digit" and stays one: only its best guess moved; "reading"
+    alone (its best digit, 0) read as if a digit had been fooled."""
+    dot = {"width": 280, "height": 280, "strokes": [[[140, 140], [141, 140]]]}
+    path = tmp_path / "drawings.json"
+    path.write_text(json.dumps([THREE, dot]))
+    assert cli.main(["fool", "--strokes", str(path), "--method", "fgsm"]) == 0
+    digit, mark = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    # FGSM's smallest flip of this 3 lands where no digit fits ("not a digit"): said as is.
+    changed = readings(bundled_model.model, prepare_drawing(Drawing.from_dict(THREE)),
+                       smallest_fooling(bundled_model.model, three, "fgsm"))[1]  # fmt: skip
+    assert digit["verdict"] == "digit" and digit["new_verdict"] == changed.verdict.kind
+    assert mark["verdict"] == mark["new_verdict"] == "not a digit" and mark["flipped"]
+    assert cli.main(["predict", "--strokes", str(path)]) == 0
+    predicted = [json.loads(line)["verdict"] for line in capsys.readouterr().out.splitlines()]
+    assert predicted == [digit["verdict"], mark["verdict"]]

@@ -166,6 +166,7 @@ def test_cli_sweep_prints_the_numbers_as_json(tmp_path, capsys, bundled_model):
     assert code == 0 and len(lines) == 2
     out = lines[0]
     assert out["transform"] == "rotate" and out["unit"] == "degrees" and out["reading"] == 3
+    assert out["verdict"] == "digit"  # the untransformed drawing's, as predict says it
     assert len(out["values"]) == len(out["digits"]) == len(out["probabilities"]) == 31
     expected = run_sweep(bundled_model.model, prepare_drawing(Drawing.from_dict(THREE)),
                          "rotate", -45, 45, 31)  # fmt: skip
@@ -187,3 +188,13 @@ def test_normalise_and_sweep_inputs_share_the_paper_scale(bundled_model, prepare
     result = run_sweep(bundled_model.model, prepared, "noise", 0, 1, 3)
     assert result.inputs.min() >= normalise(np.zeros(1))[0] - 1e-6
     assert result.inputs.max() <= normalise(np.ones(1))[0] + 1e-6
+
+
+def test_cli_sweep_says_when_the_drawing_is_not_a_digit(tmp_path, capsys):
+    """ "reading" is the best digit (0 for a dot); "verdict" says what predict says of it."""
+    dot = {"width": 280, "height": 280, "strokes": [[[140, 140], [141, 140]]]}
+    path = tmp_path / "dot.json"
+    path.write_text(json.dumps(dot))
+    cli.main(["sweep", "--strokes", str(path), "--transform", "rotate", "--range", "-9", "9"])
+    out = json.loads(capsys.readouterr().out)
+    assert out["reading"] is not None and out["verdict"] == "not a digit"

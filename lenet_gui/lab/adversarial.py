@@ -16,14 +16,15 @@ budget that failed and the first that worked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..network.model import LeNet5
-from ..preprocessing.preprocess import BACKGROUND_VALUE, INK_VALUE
+from ..preprocessing.preprocess import BACKGROUND_VALUE, INK_VALUE, PreparedInput
+from ..reading.inference import inspect
 from ..reading.verdict import rejector_settings
 
 LOW, HIGH = BACKGROUND_VALUE, INK_VALUE  # the valid input range
@@ -199,3 +200,13 @@ def smallest_fooling(
         epsilon=epsilon,
         epsilon_below=below,
     )
+
+
+def readings(model: LeNet5, prepared: PreparedInput, result: FoolingResult):
+    """What the app says of the input and of the changed input: two `Prediction`s with their
+    verdicts (`inference.inspect`), so the fooling is told as the prediction panel would tell
+    it (a change just past the edge of another digit is often "unsure"; fooling a drawing that
+    is "not a digit" only moves its best guess). The changed input keeps the drawing's ink
+    shape (`prepared`'s aspect and stroke width) for the verdict's shape rules."""
+    changed = replace(prepared, network_input=result.fooled[None].astype(np.float32))
+    return inspect(model, prepared).prediction, inspect(model, changed).prediction

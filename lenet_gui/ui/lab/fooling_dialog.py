@@ -8,8 +8,6 @@ the GUI thread by a `LabTask`.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,23 +18,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...lab.adversarial import HIGH, LOW, PGD_STEPS, FoolingResult, smallest_fooling
-from ...reading.inference import inspect
+from ...lab.adversarial import (
+    HIGH,
+    LOW,
+    PGD_STEPS,
+    FoolingResult,
+    readings,
+    smallest_fooling,
+)
 from ...reading.verdict_words import short_reading
 from ..views.colormap import diverging_image, gray_image
 from .dialog import LabDialog
 from .input_strip import input_ink
 from .menu import Source
 from .pixel_tile import PixelTile
-
-
-def verdicts(model, prepared, result: FoolingResult):
-    """What the app says (each a `Prediction` with its verdict) of the input and of the changed
-    input: the tiles say it as the prediction panel would, not the bare best digit (a smiley,
-    "not a digit" in the window, was "Input: reads 1"). The changed input keeps the drawing's
-    ink shape (`prepared`'s aspect and stroke width) for the verdict's shape rules."""
-    changed = replace(prepared, network_input=result.fooled[None].astype(np.float32))
-    return inspect(model, prepared).prediction, inspect(model, changed).prediction
 
 
 def _top(probabilities: np.ndarray) -> str:
@@ -104,7 +99,7 @@ class FoolingDialog(LabDialog):
 
         def search():
             result = smallest_fooling(model, prepared.network_input, method, target)
-            return result, verdicts(model, prepared, result)
+            return result, readings(model, prepared, result)
 
         self.task.start(search)
 
