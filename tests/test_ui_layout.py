@@ -58,7 +58,8 @@ def test_explain_takes_the_maps_place_in_a_narrow_window_and_gives_it_back(windo
     qtbot.waitUntil(window.explain.dock.isVisible)
     qtbot.wait(50)
     assert maps.isHidden() and window.prediction_panel.isVisible()
-    assert window.statusBar().currentMessage().startswith("Explain is shown in place of the maps")
+    # said whole beside the model's name, not cut ("…")
+    assert window.statusBar().currentMessage() == "Explain shown in place of the maps (X closes it)"
     assert sideways() == []
     window.resize(1264, 760)
     qtbot.wait(50)

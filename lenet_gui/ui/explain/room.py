@@ -57,10 +57,10 @@ class DockRoom(QObject):
             names = " and the ".join(
                 "maps" if column is self.maps_column else "prediction" for column in hidden
             )
+            # Short enough to fit beside the model's name at 800x600 (the longer "...: the
+            # window is too narrow for both" was cut to "... too narrow f…" there).
             self.window.statusBar().showMessage(
-                f"Explain is shown in place of the {names}: the window is too narrow for "
-                "both (X closes it)",
-                8000,
+                f"Explain shown in place of the {names} (X closes it)", 8000
             )
 
     def fit(self) -> None:
