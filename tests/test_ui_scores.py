@@ -74,3 +74,13 @@ def test_a_number_marks_its_unsure_digits_in_the_unsure_colour(qtbot):
     assert theme.ink(panel, "unsure").name() in text
     panel.show_number("14", 1, Prediction(4, verdict.probabilities, verdict), 2, [False, False])
     assert panel.digit_label.text() == "14"
+
+
+def test_close_candidates_below_even_odds_may_be_no_digit_at_all(qtbot):
+    """A drawn e: "maybe 8 (34%) or 2 (14%)" said nothing of the 52% left to the other
+    digits; below even odds the panel says "or not a digit at all" whatever made it unsure."""
+    logits = np.zeros(10)
+    logits[8], logits[2] = 2.0, 1.25  # 39% and 18%: close (0.47 of the top), below 50%
+    verdict, panel = shown(qtbot, logits)
+    assert verdict.kind == "unsure" and verdict.doubt == "close"
+    assert panel.caption.text() == "Not sure: maybe 8 (39%)\nor 2 (18%), or not a digit at all"

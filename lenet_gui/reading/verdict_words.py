@@ -15,12 +15,16 @@ from .verdict import FIRM_PROBABILITY, Verdict
 def doubt_words(verdict: Verdict) -> tuple[str, str]:
     """An "unsure" verdict: its best guess ("maybe 4 (52%)") and why it is not stated ("or 8
     (38%)": a close runner-up; "or not a digit at all": more likely wrong than right, the
-    probabilities being calibrated; else "(a firm reading needs 90%)")."""
+    probabilities being calibrated, said after the runner-up too ("or 2 (14%), or not a digit
+    at all"); else "(a firm reading needs 90%)")."""
     probs, digit = verdict.probabilities, verdict.digit
     runner_up = int(np.argsort(probs)[-2])
+    weak = probs[digit] < 0.5
     if verdict.doubt == "close":
         second = f"or {runner_up} ({100 * probs[runner_up]:.0f}%)"
-    elif probs[digit] < 0.5:
+        if weak:
+            second += ", or not a digit at all"
+    elif weak:
         second = "or not a digit at all"
     else:
         second = f"(a firm reading needs {100 * FIRM_PROBABILITY:.0f}%)"
