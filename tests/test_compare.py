@@ -123,6 +123,7 @@ def test_the_summary_says_each_verdict_not_a_bare_digit():
     assert said == "They differ: not sure, maybe 4 (40%) and reads 0 (100%)."
     assert Comparison(flat, flat).summary().startswith("Neither reads a digit")
     assert Comparison(firm, firm).summary() == "Both read 0 (100% and 100%)."
+    assert Comparison(unsure, unsure).summary() == "Both unsure: maybe 4 (40% and 40%)."
 
 
 def test_compare_dialog_names_no_digit_for_a_dot(window, settle, bundled_model, tmp_path,

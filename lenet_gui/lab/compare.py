@@ -36,14 +36,18 @@ class Comparison:
 
     def summary(self) -> str:
         """One sentence on the two readings, their verdicts said as everywhere else
-        (`verdict_words.short_reading`): "Both read 7 (99% and 97%).", "They differ: not a
-        digit (best guess 1, 11%) and reads 0."."""
+        (`verdict_words.short_reading`): "Both read 7 (99% and 97%).", "Both unsure: maybe 4
+        (52% and 60%).", "Neither reads a digit (...)", "They differ: not a digit (best guess
+        1, 11%) and reads 0 (100%)."."""
         a, b = self.first.prediction, self.second.prediction
         pa, pb = f"{100 * a.confidence:.0f}%", f"{100 * b.confidence:.0f}%"
-        if a.verdict.kind == b.verdict.kind == "digit" and a.digit == b.digit:
-            return f"Both read {a.digit} ({pa} and {pb})."
-        if a.verdict.kind == b.verdict.kind == "not a digit":
+        kind = a.verdict.kind if a.verdict.kind == b.verdict.kind else None
+        if kind == "not a digit":
             return f"Neither reads a digit (best guesses {a.digit}, {pa} and {b.digit}, {pb})."
+        if kind == "digit" and a.digit == b.digit:
+            return f"Both read {a.digit} ({pa} and {pb})."
+        if kind == "unsure" and a.digit == b.digit:
+            return f"Both unsure: maybe {a.digit} ({pa} and {pb})."
         return f"They differ: {short_reading(a)} and {short_reading(b)}."
 
 
