@@ -241,7 +241,25 @@ def test_tags_of_parts_whose_boxes_start_together_do_not_hide_each_other(qtbot):
         for b in tags[i + 1 :]:
             assert not a.geometry().intersects(b.geometry()), (a.text(), b.text())
     assert tags[0].x() == 100 - 4  # the first stays at its box's left (less the margin)
+    assert tags[1].toolTip() == "Digit 2 of 3: click to look inside the network at it"
     seen = []
     overlay.digit_chosen.connect(seen.append)
     QTest.mouseClick(tags[0], Qt.MouseButton.LeftButton)
     assert seen == [0]
+
+
+def test_a_tag_counts_parts_as_the_caption_does(qtbot):
+    """With a part tagged ✕ the caption says "Part 3 of 3"; the tag's tooltip said "Digit 3"."""
+    from PySide6.QtWidgets import QWidget
+
+    from lenet_gui.ui.views.number_overlay import NOT_A_DIGIT, NumberOverlay
+
+    canvas = QWidget()
+    qtbot.addWidget(canvas)
+    canvas.resize(400, 300)
+    overlay = NumberOverlay(canvas)
+    boxes = [(20, 80, 90, 220), (120, 80, 190, 220), (220, 80, 290, 220)]
+    overlay.show_digits(boxes, ["7", NOT_A_DIGIT, "3"], [False, True, False], 2)
+    assert overlay.tags[2].toolTip() == "Part 3 of 3: click to look inside the network at it"
+    overlay.show_digits(boxes, ["7", "1", "3"], [False, False, False], 2)
+    assert overlay.tags[2].toolTip() == "Digit 3 of 3: click to look inside the network at it"

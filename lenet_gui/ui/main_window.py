@@ -59,7 +59,7 @@ from .views.explanations import ABOUT_HTML
 from .views.feature_maps import FeatureMapsView
 from .views.input_view import InputStagesView
 from .views.map_detail import MapDetailDialog
-from .views.number_overlay import NumberOverlay
+from .views.number_overlay import NOT_A_DIGIT, NumberOverlay
 from .views.scores import PredictionPanel
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ BRUSH_STEPS = 200  # slider units per canvas side: 1 step = 0.5% of the side
 # Below this width for the canvas column (what Qt would leave it) the other columns give way.
 SMALL_CANVAS_COLUMN = 300
 # A number's tag per part, by its verdict: "unsure" gets "?", "not a digit" a cross (left out).
-_TAGS = {"digit": "{}", "unsure": "{}?", "not a digit": "\u2715"}
+_TAGS = {"digit": "{}", "unsure": "{}?", "not a digit": NOT_A_DIGIT}
 
 
 class MainWindow(QMainWindow):

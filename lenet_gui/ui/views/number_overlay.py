@@ -22,6 +22,7 @@ SURE = theme.readable(theme.ACCENTS["sure"], _WHITE)
 UNSURE = theme.readable(theme.ACCENTS["unsure"], _WHITE)
 OTHER = theme.readable(QColor(120, 128, 140), _WHITE)
 TAG_HEIGHT = 22
+NOT_A_DIGIT = "\u2715"  # the tag of a part that is no digit
 
 
 class _Boxes(QWidget):
@@ -85,6 +86,7 @@ class NumberOverlay(QObject):
             self.tags.append(tag)
         painted = []
         placed: list[QRect] = []  # the tags placed so far: none may hide another
+        counted = "Part" if NOT_A_DIGIT in texts else "Digit"
         for i, (box, text, doubt) in enumerate(zip(boxes, texts, unsure, strict=True)):
             colour = (UNSURE if doubt else SURE) if i == chosen else OTHER
             margin = 4.0
@@ -103,9 +105,13 @@ class NumberOverlay(QObject):
             )
             if tag.styleSheet() != style:  # setting a style sheet costs a re-polish
                 tag.setStyleSheet(style)
-                tag.setToolTip(f"Digit {i + 1}: click to look inside the network at it")
                 tag.adjustSize()
                 tag.setFixedHeight(TAG_HEIGHT)
+            # Counted as the prediction panel's caption counts them: "Part" once a part is
+            # no digit (tag ✕), else "Digit".
+            tip = f"{counted} {i + 1} of {len(texts)}: click to look inside the network at it"
+            if tag.toolTip() != tip:
+                tag.setToolTip(tip)
             top = rect.top() - TAG_HEIGHT - 1
             if top < 0:  # no room above the box: inside it, at its top
                 top = rect.top() + 1
