@@ -353,3 +353,22 @@ def test_integrated_gradients_over_an_empty_canvas_load_captum_before_the_drawin
     assert wait_until(lambda: len(loads) == 1)
     assert wait_until(window.explain.worker.is_idle)
     assert window.current_inspection() is None and why.attribution is None
+
+
+def test_the_legend_says_when_the_explained_class_is_only_a_guess(window, settle):
+    """A dot is "Not a digit" in the panel; Why explained "the score of 0" as if 0 were the
+    reading. The top class of a reading that is not firm is now called a guess."""
+    from conftest import drag
+
+    window.explain.toggle_action.trigger()
+    side = window.canvas.width()
+    drag(window.canvas, [(side / 2, side / 2)])  # a dot: not a digit by its shape
+    settle()
+    prediction = window.current_inspection().prediction
+    assert prediction.verdict.kind == "not a digit"
+    why = window.explain.panel.why
+    shown_attribution(window, "occlusion", prediction.digit, None)
+    assert f"score of {prediction.digit} (a guess: the reading is not a digit)" in why.legend.text()
+    why.target.setCurrentIndex(why.target.findData(3))  # a class the user picked: no note
+    shown_attribution(window, "occlusion", 3, None)
+    assert "score of 3;" in why.legend.text() and "guess" not in why.legend.text()

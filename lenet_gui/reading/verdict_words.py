@@ -55,3 +55,13 @@ def short_reading(prediction) -> str:
     if verdict.kind == "unsure":
         return f"not sure, {doubt_words(verdict)[0]}"
     return f"reads {verdict.digit} ({100 * prediction.confidence:.0f}%)"
+
+
+def guess_note(prediction) -> str:
+    """What the best digit is to a reading that is not firm, after its class in a sentence (the
+    Why tab's legend): " (a guess: the reading is unsure)", " (a guess: the reading is not a
+    digit)"; "" for a firm digit."""
+    kind = prediction.verdict.kind
+    if kind in ("unsure", "not a digit"):
+        return f" (a guess: the reading is {'unsure' if kind == 'unsure' else kind})"
+    return ""

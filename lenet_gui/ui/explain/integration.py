@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QStyle
 
 from ...preprocessing.placement import drawing_ink_box, image_ink_box, placement
 from ...preprocessing.preprocess import INK_THRESHOLD, ink_levels
+from ...reading.verdict_words import guess_note
 from ...system import paths
 from ..screen_fit import scrolling
 from .room import DockRoom
@@ -46,6 +47,7 @@ class ExplainController(QObject):
         self._key = 0  # of the latest attribution request
         self._shown_key = -1
         self._placements: dict[int, object] = {}
+        self._notes: dict[int, str] = {}  # per request: what the explained class is to the reading
         self._heat = None  # QImage of the heatmap being shown
         self._heat_placement = None
         self._build_model_actions()
@@ -198,6 +200,10 @@ class ExplainController(QObject):
         target, versus = why.choice(inspection.prediction.digit)
         self._key += 1
         self._placements = {self._key: place}
+        # The top class of a reading that is not firm is a guess: the legend says so, as the
+        # prediction panel does ("Not sure", "Not a digit"); a class the user picked is theirs.
+        top = why.target.currentData() is None
+        self._notes = {self._key: guess_note(inspection.prediction) if top else ""}
         self._attribution_worker().request(
             self._key, model, inspection.prepared.network_input, target, versus, why.method()
         )
@@ -206,7 +212,7 @@ class ExplainController(QObject):
         if key < self._shown_key or not self.heatmap_on():
             return
         self._shown_key = key
-        self.panel.why.show_attribution(attribution)
+        self.panel.why.show_attribution(attribution, self._notes.get(key, ""))
         self._heat = self.panel.why.view.heatmap()
         self._heat_placement = self._placements.get(key, self._heat_placement)
         if self.panel.why.on_canvas.isChecked():

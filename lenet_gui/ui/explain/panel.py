@@ -95,10 +95,12 @@ class WhyView(QWidget):
         versus = self.versus.currentData()
         return target, (None if versus == target else versus)
 
-    def show_attribution(self, attribution) -> None:
-        """Show `attribution` (or None). The legend changes only with the class, contrast or
-        method; the figures that change on every new heatmap are painted by the view beneath
-        the input: a label's new text lays out the whole dock again (several ms a heatmap)."""
+    def show_attribution(self, attribution, note: str = "") -> None:
+        """Show `attribution` (or None); `note` follows the explained class in the legend (" (a
+        guess: the reading is not a digit)"). The legend changes only with the class, contrast,
+        method or note; the figures that change on every new heatmap are painted by the view
+        beneath the input: a label's new text lays out the whole dock again (several ms a
+        heatmap)."""
         self.attribution = attribution
         if attribution is None:
             self.view.set_attribution(None)
@@ -108,7 +110,7 @@ class WhyView(QWidget):
         if attribution.method == "gradient":  # completeness: the map adds up to the change
             score += f", map sum {float(attribution.map.sum()):+.2f}"
         self.view.set_attribution(attribution.map, score)
-        what = f"the score of {attribution.target}"
+        what = f"the score of {attribution.target}{note}"
         if attribution.versus is not None:
             what += f" over {attribution.versus}"
         total = ""
