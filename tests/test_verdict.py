@@ -71,6 +71,41 @@ def test_a_click_or_a_dash_is_not_a_digit_whatever_the_model(drawing, why, bundl
         assert verdict.kind == "not a digit" and why in verdict.reason
 
 
+def test_a_bold_mark_is_a_blob_unless_read_firmly_and_a_dot_always():
+    """Between BLOB_STROKE_FRACTION and DOT_STROKE_FRACTION the network decides; from the
+    latter on the mark is a dot whatever it says."""
+    from dataclasses import replace
+
+    from lenet_gui.reading.verdict import BLOB_STROKE_FRACTION, DOT_STROKE_FRACTION
+
+    rejector = {"temperature": 1.0, "reject_below": 0.2}
+    firm, weak = np.eye(10)[4] * 10, np.eye(10)[4] * 3  # 4 at 99.9% / 69%
+    bold = replace(prepare_drawing(SEVEN), stroke_fraction=BLOB_STROKE_FRACTION + 0.05)
+    assert decide(firm, bold, rejector).kind == "digit"
+    assert "blob" in decide(weak, bold, rejector).reason
+    dot = replace(bold, stroke_fraction=DOT_STROKE_FRACTION)
+    assert "blob" in decide(firm, dot, rejector).reason
+
+
+def test_a_digit_written_small_with_the_default_pen_is_read(bundled_model):
+    """A 7 30 pixels tall and a 4 40 pixels tall on a 280-pixel canvas (pen 16.8 pixels) are as
+    bold as a blob, and the network reads them firmly (both were "a dot or blob")."""
+
+    def small(strokes, size):
+        k = size / 180  # the strokes below span 180 pixels, around (120, 140)
+        return tuple(
+            tuple((140 + (x - 120) * k, 140 + (y - 140) * k) for x, y in s) for s in strokes
+        )
+
+    seven = small(SEVEN.strokes, 30)
+    four = small((((60, 50), (30, 155), (180, 155)), ((150, 50), (150, 230))), 40)
+    for digit, strokes in ((7, seven), (4, four)):
+        drawing = Drawing(280, 280, strokes)
+        assert prepare_drawing(drawing).stroke_fraction >= 0.3
+        verdict = classify_drawings(bundled_model.model, [drawing])[0].verdict
+        assert (verdict.kind, verdict.digit) == ("digit", digit), verdict.reason
+
+
 def test_predict_json_gives_the_verdict(tmp_path, capsys):
     drawings = [SEVEN.to_dict(), CLICK.to_dict(), {"width": 280, "height": 280, "strokes": []}]
     path = tmp_path / "d.json"

@@ -72,7 +72,8 @@ def number_verdicts(
     verdicts = []
     for verdict, ready in zip(alone, prepared, strict=True):
         rejected = verdict.kind == "not a digit" and verdict.probabilities is not None
-        if rejected and shape_reason(ready) is None and verdict.confidence >= floor:
+        shaped = shape_reason(ready, verdict.probabilities) is not None
+        if rejected and not shaped and verdict.confidence >= floor:
             best = int(verdict.probabilities.argmax())
             reason = f"{verdict.confidence:.2f} is below {threshold:.2f}, kept in the number"
             verdict = replace(verdict, kind="unsure", digit=best, reason=reason)

@@ -503,7 +503,7 @@ def read_plans(
     readings, first = [], 0
     for plan in plans:
         mine = probs[first : first + len(plan.runs)]
-        marks = [shape_reason(p) is not None for p in plan.prepared]
+        marks = [shape_reason(p, q) is not None for p, q in zip(plan.prepared, mine, strict=True)]
         path = best_path(plan.pieces, plan.runs, mine, plan.height, plan.pen, marks)
         rows = [first + k for k in path]
         alone = [

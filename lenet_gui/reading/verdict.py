@@ -4,9 +4,9 @@ A softmax always names a digit, even for a dot, a letter B or a smiley. The verd
 person would say:
 
 - "blank": no ink (an empty canvas, blank paper, grain, a lone speck).
-- "not a digit": the ink is a dot or blob (stroke as wide as the mark is long), or a dash (far
-  wider than tall: no digit is), or the network's calibrated top probability is below the
-  rejection threshold. The network was trained with outlier exposure (Hendrycks et al. 2019,
+- "not a digit": the ink is a dot or blob (stroke as wide as the mark is long; a bold mark only
+  if the network does not read it firmly, see `shape_reason`), or a dash (far wider than tall:
+  no digit is), or the network's calibrated top probability is below the rejection threshold. The network was trained with outlier exposure (Hendrycks et al. 2019,
   see `rejection.py`): on non-digits its output is pushed to uniform, so a low top probability
   means "none of these ten". Why this statistic: `benchmarks/bench_reject.py` measures the
   candidates of `reject_statistics.py` (max logit, energy, Mahalanobis and kNN distances in
@@ -47,9 +47,15 @@ UNSURE_RATIO = 0.35
 # least nine times in ten. Not fitted: it is what "firm" means once the probabilities are
 # calibrated. Below it (and above the rejection threshold) the reading is "unsure".
 FIRM_PROBABILITY = 0.9
-# Shape rules, on the ink before it is fitted (`PreparedInput.aspect`, `.stroke_fraction`):
-# a mark whose stroke is this wide relative to its size is a dot or a blob ...
+# Shape rules, on the ink before it is fitted (`PreparedInput.aspect`, `.stroke_fraction`,
+# about 0.1-0.2 for a digit drawn at a third of the canvas or more, 0.4-0.55 for a click):
+# a mark whose stroke is this wide relative to its size is a dot or a blob, unless the network
+# reads it firmly: a digit written small with the default pen is as bold (dev pen digits drawn
+# at 15% of a 280-pixel canvas: half of them at 0.3 or more; 1st-99th percentile 0.21-0.41) ...
 BLOB_STROKE_FRACTION = 0.3
+# ... and from this one on it is a dot whatever the network says (of clicks with pens of 2-12%
+# of the canvas, 97.5% are at 0.4 or more; of those small digits, 1.7%).
+DOT_STROKE_FRACTION = 0.4
 # ... and one less tall than this share of its width is a dash (the flattest digits, a wide 2
 # or 7, are about as tall as wide).
 DASH_ASPECT = 0.3
@@ -99,9 +105,23 @@ def calibrated_probabilities(logits: np.ndarray, rejector: dict | None) -> np.nd
     return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
-def shape_reason(prepared: PreparedInput) -> str | None:
-    """'a dot' or 'a dash' when the ink's shape alone rules out a digit, else None."""
-    if prepared.stroke_fraction >= BLOB_STROKE_FRACTION:
+def is_firm_reading(probabilities: np.ndarray | None) -> bool:
+    """Whether calibrated probabilities (10,) name a digit firmly: the top at FIRM_PROBABILITY
+    or more and no close runner-up (the rules of a "digit" verdict, thresholds aside)."""
+    if probabilities is None:
+        return False
+    runner_up, top = np.sort(probabilities)[-2:]
+    return bool(top >= FIRM_PROBABILITY and runner_up < UNSURE_RATIO * top)
+
+
+def shape_reason(prepared: PreparedInput, probabilities: np.ndarray | None = None) -> str | None:
+    """'a dot' or 'a dash' when the ink's shape rules out a digit, else None. A bold mark
+    (BLOB_STROKE_FRACTION to DOT_STROKE_FRACTION) is a blob only if the network's calibrated
+    `probabilities` (10,) do not read it firmly (None: they do not)."""
+    bold = prepared.stroke_fraction >= BLOB_STROKE_FRACTION
+    if prepared.stroke_fraction >= DOT_STROKE_FRACTION or (
+        bold and not is_firm_reading(probabilities)
+    ):
         return "a dot or blob, not a digit's strokes"
     if prepared.aspect < DASH_ASPECT:
         return "a dash: far wider than tall"
@@ -120,7 +140,7 @@ def decide(
     order = np.argsort(probs)
     best, runner_up = int(order[-1]), int(order[-2])
     top = float(probs[best])
-    shape = shape_reason(prepared)
+    shape = shape_reason(prepared, probs)
     if shape is not None:
         return Verdict("not a digit", None, probs, top, shape)
     if top < settings["reject_below"]:

@@ -210,7 +210,7 @@ class Readings:
 def read_drawings(model, drawings, writers) -> Readings:
     """Classify drawings through the canvas's path, keeping logits and verdicts."""
     from ..reading.inference import NO_DIGIT, predict_from_logits
-    from ..reading.verdict import shape_reason
+    from ..reading.verdict import calibrated_probabilities, shape_reason
     from .reject_statistics import layer_features
 
     prepared = [prepare_drawing(d) for d in drawings]
@@ -232,7 +232,13 @@ def read_drawings(model, drawings, writers) -> Readings:
         np.array([p.verdict.kind for p in predictions]),
         np.array([-1 if p.verdict.digit is None else p.verdict.digit for p in predictions]),
         np.array([writer_split(w) for w in writers]),
-        np.array([p is not None and shape_reason(p) is not None for p in prepared]),
+        np.array(
+            [
+                p is not None
+                and shape_reason(p, calibrated_probabilities(z, model.rejector)) is not None
+                for p, z in zip(prepared, logits, strict=True)
+            ]
+        ),
         features,
     )
 
