@@ -33,7 +33,7 @@ def test_a_doubtful_part_beside_firm_digits_stays_in_the_number_unsure():
     assert [v.kind for v in alone] == ["digit", "not a digit", "digit"]
     assert [v.kind for v in judged] == ["digit", "unsure", "digit"]
     assert [v.digit for v in judged] == [0, 1, 2]
-    assert "below 0.80" in judged[1].reason and "kept in the number" in judged[1].reason
+    assert "below 80%" in judged[1].reason and "kept in the number" in judged[1].reason
     assert judged[0] is alone[0] and judged[2] is alone[2]
 
 

@@ -26,7 +26,7 @@ def test_kinds_from_logits_with_a_rejector():
     assert firm == Verdict("digit", 7, firm.probabilities, firm.confidence, firm.reason)
     assert firm.is_firm and firm.confidence > 0.99
     flat = decide(np.zeros(10), prepared, rejector)
-    assert flat.kind == "not a digit" and flat.digit is None and "below 0.60" in flat.reason
+    assert flat.kind == "not a digit" and flat.digit is None and "below 60%" in flat.reason
     close = decide(np.array([0, 0, 0, 5, 0, 0, 0, 0, 4.6, 0.0]), prepared, {"reject_below": 0.3})
     assert close.kind == "unsure" and close.digit == 3 and not close.is_firm
     assert close.doubt == "close" and firm.doubt is None and flat.doubt is None
@@ -43,7 +43,7 @@ def test_a_likely_but_not_firm_reading_is_unsure_with_its_best_digit():
     logits[7] = 3.0  # top 0.69, runner-up 0.03: no close candidate
     middling = decide(logits, prepared, rejector)
     assert middling.kind == "unsure" and middling.digit == 7 and not middling.is_firm
-    assert f"{FIRM_PROBABILITY:.2f}" in middling.reason and middling.doubt == "weak"
+    assert f"{FIRM_PROBABILITY:.0%}" in middling.reason and middling.doubt == "weak"
     logits[7] = np.log(9 * FIRM_PROBABILITY / (1 - FIRM_PROBABILITY)) + 0.01  # just above it
     assert decide(logits, prepared, rejector).kind == "digit"
 

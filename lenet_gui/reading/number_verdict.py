@@ -75,7 +75,7 @@ def number_verdicts(
         shaped = shape_reason(ready, verdict.probabilities) is not None
         if rejected and not shaped and verdict.confidence >= floor:
             best = int(verdict.probabilities.argmax())
-            reason = f"{verdict.confidence:.2f} is below {threshold:.2f}, kept in the number"
+            reason = f"{verdict.confidence:.0%} is below {threshold:.0%}, kept in the number"
             verdict = replace(verdict, kind="unsure", digit=best, reason=reason)
         verdicts.append(verdict)
     return verdicts

@@ -144,12 +144,12 @@ def decide(
     if shape is not None:
         return Verdict("not a digit", None, probs, top, shape)
     if top < settings["reject_below"]:
-        reason = f"top probability {top:.2f} is below {settings['reject_below']:.2f}"
+        reason = f"top probability {top:.0%} is below {settings['reject_below']:.0%}"
         return Verdict("not a digit", None, probs, top, reason)
     if probs[runner_up] >= UNSURE_RATIO * top:
-        reason = f"{best} ({top:.2f}) or {runner_up} ({float(probs[runner_up]):.2f})"
+        reason = f"{best} ({top:.0%}) or {runner_up} ({float(probs[runner_up]):.0%})"
         return Verdict("unsure", best, probs, top, reason, doubt="close")
     if top < FIRM_PROBABILITY:
-        reason = f"{best} at {top:.2f}, below the {FIRM_PROBABILITY:.2f} a firm reading needs"
+        reason = f"{best} at {top:.0%}, below the {FIRM_PROBABILITY:.0%} a firm reading needs"
         return Verdict("unsure", best, probs, top, reason, doubt="weak")
-    return Verdict("digit", best, probs, top, f"top probability {top:.2f}")
+    return Verdict("digit", best, probs, top, f"top probability {top:.0%}")
