@@ -132,9 +132,9 @@ def main() -> int:
         why.methods.button(0 if args.heatmap == "occlusion" else 1).setChecked(True)
         shown = why.show_attribution
 
-        def counted(attribution) -> None:
+        def counted(attribution, *args) -> None:
             heatmaps.append((drawing_index[0], time.perf_counter()))
-            shown(attribution)
+            shown(attribution, *args)
 
         why.show_attribution = counted
         app.processEvents()
@@ -223,8 +223,10 @@ def main() -> int:
                 f"  {name + ', alternate drawings':<32} median {statistics.median(values):6.2f} ms"
                 f"   p95 {percentile(values, 0.95):6.2f} ms   ({len(values)} moves)"
             )
-    if args.heatmap != "off" and len(heatmaps) > 1:
-        gaps = [1000 * (b - a) for (i, a), (j, b) in itertools.pairwise(heatmaps) if i == j]
+    gaps = [1000 * (b - a) for (i, a), (j, b) in itertools.pairwise(heatmaps) if i == j]
+    if args.heatmap != "off" and not gaps:
+        print(f"heatmap ({args.heatmap}) on: {len(heatmaps)} heatmaps, never two in one drawing")
+    elif args.heatmap != "off":
         print(
             f"heatmap ({args.heatmap}) on: {len(heatmaps)} new heatmaps while drawing, one every "
             f"{statistics.median(gaps):.0f} ms (median), p95 {percentile(gaps, 0.95):.0f} ms"
