@@ -69,11 +69,14 @@ def test_images_per_epoch_counts_what_a_run_trains_on(samples):
 
 def test_estimate_seconds_is_overhead_plus_images_over_pace():
     s = RetrainSettings(epochs=3, augment=True)
-    assert estimate_seconds(s, 7_000) == pytest.approx(START_SECONDS + 3 * 7_000 / 7_000)
+    pace = ASSUMED_PACE[True]
+    assert estimate_seconds(s, 7_000) == pytest.approx(START_SECONDS + 3 * 7_000 / pace)
     assert estimate_seconds(s, 8_000, pace=ASSUMED_PACE[True]) == estimate_seconds(s, 8_000)
     plain = RetrainSettings(epochs=2, augment=False)
     assert estimate_seconds(plain, 7_000, pace=1_000, overhead=1.5) == pytest.approx(15.5)
-    assert estimate_seconds(plain, 8_500, overhead=0.0) == pytest.approx(2.0)
+    assert estimate_seconds(plain, 8_500, overhead=0.0) == pytest.approx(
+        2 * 8_500 / ASSUMED_PACE[False]
+    )
 
 
 def test_the_estimate_needs_no_torch():

@@ -6,9 +6,10 @@ person would say:
 - "blank": no ink (an empty canvas, blank paper, grain, a lone speck).
 - "not a digit": the ink is a dot or blob (stroke as wide as the mark is long; a bold mark only
   if the network does not read it firmly, see `shape_reason`), or a dash (far wider than tall:
-  no digit is), or the network's calibrated top probability is below the rejection threshold. The network was trained with outlier exposure (Hendrycks et al. 2019,
-  see `rejection.py`): on non-digits its output is pushed to uniform, so a low top probability
-  means "none of these ten". Why this statistic: `benchmarks/bench_reject.py` measures the
+  no digit is), or the network's calibrated top probability is below the rejection threshold.
+  The network was trained with outlier exposure (Hendrycks et al. 2019, see `rejection.py`): on
+  non-digits its output is pushed to uniform, so a low top probability means "none of these
+  ten". Why this statistic: `benchmarks/bench_reject.py` measures the
   candidates of `reject_statistics.py` (max logit, energy, Mahalanobis and kNN distances in
   feature space, a logistic combination) in its place on held-out writers; none lets fewer
   non-digits through without also reading fewer of their digits right.

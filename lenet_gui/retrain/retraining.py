@@ -222,9 +222,11 @@ FROM_SCRATCH = RetrainSettings(
 )
 
 # Images a second of `train` on one core of this 2-core machine, with and without augmentation,
-# until a run on the user's own machine has measured it (the dialog remembers the last pace):
-# 6,985-7,194 and 8,503 measured at load average 3-4 (bench_retrain_scratch.py, bench_core.py).
-ASSUMED_PACE = {True: 7_000.0, False: 8_500.0}
+# until a run on the user's own machine has measured it (the dialog remembers the last pace).
+# With the batch-last trunk, nothing else running: 18,635-19,596 and 18,159-20,221
+# (bench_core.py), and the dialog's from-scratch default 13,551 with outlier exposure, 20,300
+# without its slowdown (bench_retrain_scratch.py); a little below, for a busier machine.
+ASSUMED_PACE = {True: 18_000.0, False: 19_000.0}
 # Starting the process and loading MNIST measured 2.4-7.4 s here; evaluations add a little.
 START_SECONDS = 5.0
 # Outlier exposure adds half a batch of non-digits to every step: steps about 1.5x slower
