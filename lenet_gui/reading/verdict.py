@@ -57,8 +57,8 @@ BLOB_STROKE_FRACTION = 0.3
 # ... and from this one on it is a dot whatever the network says (of clicks with pens of 2-12%
 # of the canvas, 97.5% are at 0.4 or more; of those small digits, 1.7%).
 DOT_STROKE_FRACTION = 0.4
-# ... and one less tall than this share of its width is a dash (the flattest digits, a wide 2
-# or 7, are about as tall as wide).
+# A mark less tall than this share of its width is a dash (the flattest digits, a wide 2 or 7,
+# are about as tall as wide).
 DASH_ASPECT = 0.3
 # Without a fitted rejector (older checkpoints; a retrained model's threshold).
 FALLBACK = {"temperature": 1.0, "reject_below": 0.5}
@@ -106,13 +106,22 @@ def calibrated_probabilities(logits: np.ndarray, rejector: dict | None) -> np.nd
     return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
 
 
-def is_firm_reading(probabilities: np.ndarray | None) -> bool:
-    """Whether calibrated probabilities (10,) name a digit firmly: the top at FIRM_PROBABILITY
-    or more and no close runner-up (the rules of a "digit" verdict, thresholds aside)."""
-    if probabilities is None:
-        return False
+def doubt_of(probabilities: np.ndarray) -> str | None:
+    """Why calibrated probabilities (10,) name no digit firmly, one of DOUBTS: "close" (the
+    runner-up has UNSURE_RATIO of the top or more), "weak" (the top is below FIRM_PROBABILITY);
+    None when they name one firmly."""
     runner_up, top = np.sort(probabilities)[-2:]
-    return bool(top >= FIRM_PROBABILITY and runner_up < UNSURE_RATIO * top)
+    if runner_up >= UNSURE_RATIO * top:
+        return "close"
+    if top < FIRM_PROBABILITY:
+        return "weak"
+    return None
+
+
+def is_firm_reading(probabilities: np.ndarray | None) -> bool:
+    """Whether calibrated probabilities (10,) name a digit firmly (`doubt_of`: the rules of a
+    "digit" verdict, the rejection threshold and the shape rules aside)."""
+    return probabilities is not None and doubt_of(probabilities) is None
 
 
 def shape_reason(prepared: PreparedInput, probabilities: np.ndarray | None = None) -> str | None:
@@ -147,10 +156,11 @@ def decide(
     if top < settings["reject_below"]:
         reason = f"top probability {top:.0%} is below {settings['reject_below']:.0%}"
         return Verdict("not a digit", None, probs, top, reason)
-    if probs[runner_up] >= UNSURE_RATIO * top:
+    doubt = doubt_of(probs)
+    if doubt == "close":
         reason = f"{best} ({top:.0%}) or {runner_up} ({float(probs[runner_up]):.0%})"
-        return Verdict("unsure", best, probs, top, reason, doubt="close")
-    if top < FIRM_PROBABILITY:
+        return Verdict("unsure", best, probs, top, reason, doubt=doubt)
+    if doubt == "weak":
         reason = f"{best} at {top:.0%}, below the {FIRM_PROBABILITY:.0%} a firm reading needs"
-        return Verdict("unsure", best, probs, top, reason, doubt="weak")
+        return Verdict("unsure", best, probs, top, reason, doubt=doubt)
     return Verdict("digit", best, probs, top, f"top probability {top:.0%}")
